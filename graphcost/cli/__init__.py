@@ -1,0 +1,10 @@
+"""The ``graphcost`` command line: a thin layer over the library.
+
+Each command lives in its own module and registers itself on :data:`cli`; library errors are
+turned into one ``Error: ...`` line on stderr and an exit code in :mod:`graphcost.cli.base`.
+"""
+
+from graphcost.cli import analyze, show  # noqa: F401  (registers the commands)
+from graphcost.cli.base import cli, main
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,173 @@
+"""The command group, the error edge, and options shared by several commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from graphcost import __version__
+from graphcost.errors import CheckFailed, GraphcostError, UsageError
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class GraphcostGroup(click.Group):
+    """A click group whose errors are one ``Error:`` line on stderr, never a traceback.
+
+    Exit codes: 0 success, 1 a check that failed, 2 a usage or input error, 130 interrupted.
+    """
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        extra.pop("standalone_mode", None)
+        try:
+            result = super().main(args, prog_name or "graphcost", standalone_mode=False, **extra)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.ClickException as error:
+            _fail(error.format_message(), EXIT_USAGE)
+        except CheckFailed as error:
+            _fail(str(error), EXIT_CHECK_FAILED)
+        except GraphcostError as error:
+            _fail(str(error), EXIT_USAGE)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            _fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
+            sys.exit(EXIT_OK)
+        except RecursionError:
+            _fail("the input is nested too deeply", EXIT_USAGE)
+        except MemoryError:
+            _fail("out of memory; try smaller sizes or block-level counting", EXIT_USAGE)
+        except Exception as error:  # a bug: say so in one line, keep the traceback opt-in
+            if os.environ.get("GRAPHCOST_DEBUG"):
+                raise
+            _fail(
+                f"internal error ({type(error).__name__}: {error}); please report it, "
+                "and rerun with GRAPHCOST_DEBUG=1 for the traceback",
+                EXIT_USAGE,
+            )
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+def _fail(message: str, code: int) -> None:
+    message = " ".join(message.split())
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def warn(message: str) -> None:
+    """Print a one-line warning on stderr."""
+    click.echo(f"Warning: {message}", err=True)
+
+
+@click.group(
+    cls=GraphcostGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="graphcost")
+def cli() -> None:
+    """Count the scalar multiplications and additions that forward and backward
+    recursion need to obtain every derivative Δ_uv = ∂α_v/∂α_u of a compute graph.
+
+    \b
+    Examples:
+      graphcost analyze graphs/exercise-4b.yaml
+      graphcost analyze graphs/exercise-4b.yaml --set n=300 --format json
+      graphcost show graphs/small.yaml
+
+    The graph file format is described in the README.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``graphcost`` console script."""
+    cli.main(argv, prog_name="graphcost")
+
+
+def parse_assignments(items: tuple[str, ...]) -> dict[str, int]:
+    """Parse ``--set n=300`` (repeatable; ``n=300,m=4`` also works) into symbol values.
+
+    A value may be an integer expression such as ``3*10**9``.
+
+    Raises
+    ------
+    UsageError
+    """
+    from graphcost.errors import ExpressionError
+    from graphcost.expr import parse_expression
+
+    values: dict[str, int] = {}
+    for item in items:
+        for part in item.split(","):
+            symbol, sep, text = part.partition("=")
+            symbol = symbol.strip()
+            if not sep or not symbol.isidentifier() or not text.strip():
+                raise UsageError(
+                    f"--set expects SYMBOL=VALUE, got {part!r}", fix="e.g. --set n=300"
+                )
+            try:
+                value = parse_expression(text).evaluate({})
+            except ExpressionError as error:
+                raise UsageError(
+                    f"--set {symbol}: {error.message}", fix="give an integer"
+                ) from None
+            if value.denominator != 1:
+                raise UsageError(f"--set {symbol}={text}: not an integer", fix="give an integer")
+            values[symbol] = int(value)
+    return values
+
+
+def set_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--set SYMBOL=VALUE`` (repeatable) to a command."""
+    return click.option(
+        "--set",
+        "assignments",
+        multiple=True,
+        metavar="SYMBOL=VALUE",
+        help="Override a size symbol's default (repeatable; n=300,m=4 also works).",
+    )(function)
+
+
+def output_options(*formats: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``--format`` (one of ``formats``, the first the default) and ``--output PATH``."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        function = click.option(
+            "--output",
+            "-o",
+            type=click.Path(dir_okay=False, writable=False),
+            default=None,
+            help="Write to this file (atomically) instead of stdout.",
+        )(function)
+        return click.option(
+            "--format",
+            "-f",
+            "fmt",
+            type=click.Choice(formats),
+            default=formats[0],
+            show_default=True,
+            help="Output format.",
+        )(function)
+
+    return decorate
+
+
+def load(path: str, *, quiet: bool = False) -> Any:
+    """Load and validate a graph file, printing its structural warnings on stderr."""
+    from graphcost.loader import load_graph, unreachable_warnings
+
+    graph = load_graph(path)
+    if not quiet:
+        for message in unreachable_warnings(graph):
+            warn(f"{path}: {message}")
+    return graph
+
+
+def ensure(condition: bool, message: str, fix: str | None = None) -> None:
+    """Raise a :class:`UsageError` unless ``condition``."""
+    if not condition:
+        raise UsageError(message, fix=fix)

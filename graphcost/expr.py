@@ -1,0 +1,337 @@
+"""Safe arithmetic expressions for block sizes (and, later, node functions).
+
+Graph files carry expressions such as ``2*n/3``. They are parsed with Python's :mod:`ast`
+and checked against a whitelist of node types before anything is evaluated, so a graph file
+can never execute code: no ``eval``, no ``sympify`` of file text. Evaluation is exact
+(:class:`fractions.Fraction`), and powers are bounded so that ``2**10**10`` is refused
+instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from graphcost.errors import ExpressionError
+
+MAX_EXPRESSION_LENGTH = 10_000
+MAX_EXPONENT = 1_000
+MAX_RESULT_BITS = 100_000
+
+_BINARY_OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Pow: "**",
+}
+_UNARY_OPERATORS: dict[type[ast.unaryop], str] = {ast.USub: "-", ast.UAdd: "+"}
+
+_DESCRIPTIONS: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "boolean operators",
+    ast.IfExp: "conditional expressions",
+    ast.NamedExpr: "assignment expressions",
+    ast.Starred: "starred arguments",
+    ast.JoinedStr: "f-strings",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.Await: "await",
+    ast.Yield: "yield",
+}
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A parsed, whitelisted arithmetic expression.
+
+    Build one with :func:`parse_expression`; evaluate it exactly with :meth:`evaluate` or turn
+    it into a sympy expression with :meth:`to_sympy`.
+
+    Attributes
+    ----------
+    text
+        The expression as written in the file.
+    names
+        The free names (symbols, or parent nodes in a node function).
+    functions
+        The function names it calls.
+    """
+
+    text: str
+    tree: ast.expr = field(repr=False, compare=False)
+    names: frozenset[str]
+    functions: frozenset[str] = frozenset()
+
+    def evaluate(self, values: Mapping[str, int | Fraction]) -> Fraction:
+        """Evaluate exactly with the given symbol values.
+
+        Parameters
+        ----------
+        values
+            A value for every name in :attr:`names`.
+
+        Returns
+        -------
+        Fraction
+            The exact value.
+
+        Raises
+        ------
+        ExpressionError
+            On a missing symbol, a division by zero, or a power that is too large.
+
+        Examples
+        --------
+        >>> parse_expression("2*n/3").evaluate({"n": 30})
+        Fraction(20, 1)
+        """
+        return _evaluate(self.tree, values, self.text)
+
+    def to_sympy(
+        self,
+        symbols: Mapping[str, Any],
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> Any:
+        """Translate to a sympy expression (sympy is imported only here).
+
+        Parameters
+        ----------
+        symbols
+            Maps each name to a sympy object (a ``Symbol`` or a number).
+        functions
+            Maps each called function name to a sympy callable.
+
+        Examples
+        --------
+        >>> import sympy
+        >>> parse_expression("2*n/3").to_sympy({"n": sympy.Symbol("n")})
+        2*n/3
+        """
+        return _to_sympy(self.tree, symbols, functions or {}, self.text)
+
+
+def parse_expression(
+    text: str | int,
+    *,
+    functions: frozenset[str] = frozenset(),
+    allow_floats: bool = False,
+) -> Expr:
+    """Parse an arithmetic expression, admitting only whitelisted forms.
+
+    Admitted: integers (and decimal numbers when ``allow_floats``), names, ``+ - * / // **``,
+    unary ``-``/``+``, parentheses, and calls of the names in ``functions`` with positional
+    arguments. Anything else (attribute access, subscripts, lambdas, comprehensions, keyword
+    arguments, strings, ...) raises :class:`ExpressionError` naming the construct.
+
+    Parameters
+    ----------
+    text
+        The expression (an ``int`` is accepted as its decimal text).
+    functions
+        Function names that may be called.
+    allow_floats
+        Whether decimal literals such as ``0.5`` are admitted.
+
+    Returns
+    -------
+    Expr
+
+    Raises
+    ------
+    ExpressionError
+
+    Examples
+    --------
+    >>> sorted(parse_expression("(n + m) * 2").names)
+    ['m', 'n']
+    """
+    if isinstance(text, bool) or not isinstance(text, str | int):
+        raise ExpressionError(f"expected an expression, got {text!r}")
+    source = str(text).strip()
+    if not source:
+        raise ExpressionError("empty expression", fix="write a number or an expression")
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(
+            f"expression of {len(source)} characters is too long (at most {MAX_EXPRESSION_LENGTH})"
+        )
+    try:
+        tree = ast.parse(source, mode="eval").body
+    except (SyntaxError, ValueError) as error:
+        raise ExpressionError(
+            f"cannot parse expression {source!r}: {getattr(error, 'msg', error)}",
+            fix="use numbers, names, + - * / // ** and parentheses",
+        ) from None
+    names: set[str] = set()
+    called: set[str] = set()
+    _check(tree, source, functions, allow_floats, names, called)
+    return Expr(source, tree, frozenset(names), frozenset(called))
+
+
+def _check(
+    node: ast.AST,
+    source: str,
+    functions: frozenset[str],
+    allow_floats: bool,
+    names: set[str],
+    called: set[str],
+) -> None:
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY_OPERATORS:
+            raise ExpressionError(
+                f"operator {type(node.op).__name__} is not allowed in {source!r}",
+                fix="use only + - * / // **",
+            )
+        _check(node.left, source, functions, allow_floats, names, called)
+        _check(node.right, source, functions, allow_floats, names, called)
+    elif isinstance(node, ast.UnaryOp):
+        if type(node.op) not in _UNARY_OPERATORS:
+            raise ExpressionError(
+                f"operator {type(node.op).__name__} is not allowed in {source!r}",
+                fix="use only unary - and +",
+            )
+        _check(node.operand, source, functions, allow_floats, names, called)
+    elif isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ExpressionError(
+                f"literal {value!r} is not allowed in {source!r}", fix="use numbers only"
+            )
+        if isinstance(value, float) and not allow_floats:
+            raise ExpressionError(
+                f"decimal number {value!r} is not allowed in {source!r}",
+                fix="sizes are exact: write a fraction such as 2*n/3",
+            )
+    elif isinstance(node, ast.Name):
+        names.add(node.id)
+    elif isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            raise ExpressionError(
+                f"only plain function names may be called in {source!r}",
+                fix="call a function by name, e.g. exp(x)",
+            )
+        if node.func.id not in functions:
+            known = ", ".join(sorted(functions)) or "none here"
+            raise ExpressionError(
+                f"unknown function {node.func.id!r} in {source!r}",
+                fix=f"the functions allowed are: {known}",
+            )
+        if node.keywords:
+            raise ExpressionError(f"keyword arguments are not allowed in {source!r}")
+        called.add(node.func.id)
+        for argument in node.args:
+            _check(argument, source, functions, allow_floats, names, called)
+    else:
+        what = _DESCRIPTIONS.get(type(node), type(node).__name__)
+        raise ExpressionError(
+            f"{what} not allowed in expression {source!r}",
+            fix="use numbers, names, + - * / // ** and parentheses",
+        )
+
+
+def _evaluate(node: ast.expr, values: Mapping[str, int | Fraction], source: str) -> Fraction:
+    if isinstance(node, ast.Constant):
+        return Fraction(node.value)
+    if isinstance(node, ast.Name):
+        if node.id not in values:
+            raise ExpressionError(
+                f"unknown symbol {node.id!r} in {source!r}",
+                fix=f"give it a value under 'symbols:' or with --set {node.id}=VALUE",
+            )
+        return Fraction(values[node.id])
+    if isinstance(node, ast.UnaryOp):
+        operand = _evaluate(node.operand, values, source)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp):
+        left = _evaluate(node.left, values, source)
+        right = _evaluate(node.right, values, source)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div | ast.FloorDiv):
+            if right == 0:
+                raise ExpressionError(f"division by zero in {source!r}")
+            return left / right if isinstance(node.op, ast.Div) else Fraction(left // right)
+        return _power(left, right, source)
+    raise ExpressionError(f"cannot evaluate {source!r}")  # unreachable after _check
+
+
+def _power(base: Fraction, exponent: Fraction, source: str) -> Fraction:
+    if exponent.denominator != 1:
+        raise ExpressionError(
+            f"non-integer exponent {exponent} in {source!r}", fix="use integer exponents"
+        )
+    power = int(exponent)
+    if abs(power) > MAX_EXPONENT:
+        raise ExpressionError(
+            f"exponent {power} in {source!r} is too large (at most {MAX_EXPONENT})"
+        )
+    bits = max(base.numerator.bit_length(), base.denominator.bit_length())
+    if bits * abs(power) > MAX_RESULT_BITS:
+        raise ExpressionError(f"power in {source!r} is too large to compute")
+    if base == 0 and power < 0:
+        raise ExpressionError(f"division by zero in {source!r}")
+    return base**power
+
+
+def _to_sympy(
+    node: ast.expr,
+    symbols: Mapping[str, Any],
+    functions: Mapping[str, Callable[..., Any]],
+    source: str,
+) -> Any:
+    import sympy
+
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, float):
+            return sympy.Float(node.value)
+        return sympy.Integer(node.value)
+    if isinstance(node, ast.Name):
+        if node.id not in symbols:
+            raise ExpressionError(f"unknown name {node.id!r} in {source!r}")
+        return symbols[node.id]
+    if isinstance(node, ast.UnaryOp):
+        operand = _to_sympy(node.operand, symbols, functions, source)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)  # guaranteed by _check
+        arguments = [_to_sympy(a, symbols, functions, source) for a in node.args]
+        return functions[node.func.id](*arguments)
+    if isinstance(node, ast.BinOp):
+        left = _to_sympy(node.left, symbols, functions, source)
+        right = _to_sympy(node.right, symbols, functions, source)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div):
+            return left / right
+        if isinstance(node.op, ast.FloorDiv):
+            return sympy.floor(left / right)
+        if right.is_Integer and abs(int(right)) > MAX_EXPONENT:
+            raise ExpressionError(
+                f"exponent {right} in {source!r} is too large (at most {MAX_EXPONENT})"
+            )
+        if left.is_Rational and right.is_Integer:
+            exact = _power(Fraction(int(left.p), int(left.q)), Fraction(int(right)), source)
+            return sympy.Rational(exact.numerator, exact.denominator)
+        return left**right
+    raise ExpressionError(f"cannot translate {source!r}")  # unreachable after _check

@@ -1,0 +1,604 @@
+"""Load and validate a graph file (YAML) into a :class:`graphcost.model.Graph`.
+
+The YAML is *composed* (parsed to nodes, with libyaml when available) and walked here: only
+plain mappings, sequences and scalars of the core YAML types are accepted, so no tag can
+construct an object, duplicate keys are rejected instead of silently overwritten, and every
+error names its line. See the README for the format; in short::
+
+    name: exercise-4b
+    symbols: {n: 30}
+    V: {x: n}                  # a block of n input nodes (or a list of node names)
+    D: {h1: 2*n/3, h2: n/3}
+    D': {y: 1}                 # also accepted: Dprime
+    E: [[x, h1], [h1, h2], [h2, y]]   # [from, to] or [from, to, diag]; or {file: edges.csv}
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from graphcost.dag import CycleFound, reach_counts, topological_levels
+from graphcost.errors import ExpressionError, GraphFileError, GraphValidationError
+from graphcost.expr import parse_expression
+from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, Block, Edges, Graph
+
+#: Top-level keys of a graph file. Sections read by later stages are kept in ``Graph.extra``.
+CORE_SECTIONS = ("name", "description", "symbols", "V", "D", "D'", "Dprime", "E")
+EXTRA_SECTIONS = ("g", "at", "params")
+EDGE_KINDS = ("full", "diag")
+_NAME = re.compile(r"^[^\s,\[\]#:{}]+$")
+_SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Located(dict):
+    """A mapping from a YAML file that remembers the line of each key (``lines``)."""
+
+    lines: dict[str, int]
+
+
+class LocatedList(list):
+    """A sequence from a YAML file that remembers the line of each item (``lines``)."""
+
+    lines: list[int]
+
+
+def load_graph(path: str | os.PathLike[str]) -> Graph:
+    """Read, parse and validate a graph file.
+
+    Parameters
+    ----------
+    path
+        A YAML graph file (format in the README).
+
+    Returns
+    -------
+    Graph
+
+    Raises
+    ------
+    GraphFileError
+        The file is missing, not valid YAML, or has duplicate keys or unsupported tags.
+    GraphValidationError
+        The content is not a valid compute graph (the message names line and value).
+    ExpressionError
+        A size expression is malformed or unsafe.
+    """
+    shown = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GraphFileError(
+            "no such file", path=shown, fix="check the path (examples are in graphs/)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise GraphFileError(f"cannot read the file: {error}", path=shown) from None
+    data = parse_yaml(text, shown)
+    return graph_from_dict(data, path=shown, default_name=Path(path).stem)
+
+
+def parse_yaml(text: str, path: str) -> Any:
+    """Parse YAML text into plain Python values, safely, rejecting duplicate keys.
+
+    Mappings come back as :class:`Located` and sequences as :class:`LocatedList`, which carry
+    1-based line numbers for error messages.
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = error.problem or error.context or "malformed YAML"
+        raise GraphFileError(
+            f"malformed YAML: {problem}",
+            path=path,
+            line=line,
+            fix="check indentation, brackets and quoting around this line",
+        ) from None
+    except yaml.YAMLError as error:
+        raise GraphFileError(f"malformed YAML: {error}", path=path) from None
+    if node is None:
+        raise GraphFileError("the file is empty", path=path, fix="see the README for the format")
+    return _plain(node, path)
+
+
+def _plain(node: yaml.Node, path: str) -> Any:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag not in _SCALAR_TAGS:
+            raise GraphFileError(
+                f"unsupported YAML tag {node.tag!r}",
+                path=path,
+                line=line,
+                fix="use plain strings, numbers and lists",
+            )
+        if node.tag == "tag:yaml.org,2002:str":
+            return node.value
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            raise GraphFileError(f"unsupported YAML tag {node.tag!r}", path=path, line=line)
+        items = LocatedList(_plain(item, path) for item in node.value)
+        items.lines = [item.start_mark.line + 1 for item in node.value]
+        return items
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != "tag:yaml.org,2002:map":
+            raise GraphFileError(f"unsupported YAML tag {node.tag!r}", path=path, line=line)
+        mapping = Located()
+        mapping.lines = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            key = _plain(key_node, path)
+            if isinstance(key, Located | LocatedList):
+                raise GraphFileError("a mapping key must be a scalar", path=path, line=key_line)
+            key = str(key)
+            if key in mapping:
+                raise GraphFileError(
+                    f"duplicate key {key!r} (first at line {mapping.lines[key]})",
+                    path=path,
+                    line=key_line,
+                    fix="each key may appear once: merge or rename the entries",
+                )
+            mapping[key] = _plain(value_node, path)
+            mapping.lines[key] = key_line
+        return mapping
+    raise GraphFileError("unsupported YAML node", path=path, line=line)  # aliases resolve
+
+
+def _line_of(container: Any, key: Any) -> int | None:
+    lines = getattr(container, "lines", None)
+    if lines is None:
+        return None
+    try:
+        return lines[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def graph_from_dict(
+    data: Any,
+    *,
+    path: str | None = None,
+    default_name: str = "graph",
+) -> Graph:
+    """Validate a graph given as plain Python data (as YAML would give it).
+
+    Parameters
+    ----------
+    data
+        A mapping with the sections of the graph file format.
+    path
+        The file it came from, for messages (and to resolve ``E: {file: ...}``).
+    default_name
+        The graph's name when ``name`` is absent.
+
+    Returns
+    -------
+    Graph
+
+    Raises
+    ------
+    GraphValidationError, ExpressionError
+
+    Examples
+    --------
+    >>> g = graph_from_dict({"V": ["x"], "D": ["a"], "D'": ["y"], "E": [["x", "a"], ["a", "y"]]})
+    >>> [b.name for b in g.blocks]
+    ['x', 'a', 'y']
+    """
+    if not isinstance(data, Mapping):
+        raise GraphValidationError(
+            "the file must be a mapping with the sections V, D, D' and E",
+            path=path,
+            fix="see the README for the format",
+        )
+
+    def fail(message: str, key: Any = None, container: Any = data, fix: str | None = None):
+        return GraphValidationError(
+            message, path=path, line=_line_of(container, key) if key is not None else None, fix=fix
+        )
+
+    known = CORE_SECTIONS + EXTRA_SECTIONS
+    for key in data:
+        if key not in known:
+            raise fail(f"unknown section {key!r}", key, fix=f"the sections are: {', '.join(known)}")
+    if "D'" in data and "Dprime" in data:
+        raise fail("both D' and Dprime are given", "Dprime", fix="keep one of them")
+
+    name = data.get("name", default_name)
+    description = data.get("description", "")
+    if not isinstance(name, str | int) or isinstance(name, bool):
+        raise fail("'name' must be a string", "name")
+    if not isinstance(description, str):
+        raise fail("'description' must be a string", "description")
+    symbols = _symbols(data, fail)
+
+    blocks: list[Block] = []
+    first_line: dict[str, int | None] = {}
+    output_key = "Dprime" if "Dprime" in data else "D'"
+    for key, role in (("V", INPUT), ("D", INTERMEDIATE), (output_key, OUTPUT)):
+        if key not in data:
+            if role == INTERMEDIATE:
+                continue
+            raise fail(
+                f"missing section {key!r}" if role == INPUT else 'missing section "D\'"',
+                fix="declare the inputs under V and the outputs under D' (or Dprime)",
+            )
+        for block in _blocks(data[key], key, role, data, fail, path):
+            if block.name in first_line:
+                raise GraphValidationError(
+                    f"name {block.name!r} is declared twice "
+                    f"(first at line {first_line[block.name]})",
+                    path=path,
+                    line=block.line,
+                    fix="give every node and block a unique name",
+                )
+            first_line[block.name] = block.line
+            undeclared = sorted(block.size.names - symbols.keys())
+            if undeclared:
+                raise GraphValidationError(
+                    f"unknown symbol {undeclared[0]!r} in the size of {block.name!r} "
+                    f"({block.size.text})",
+                    path=path,
+                    line=block.line,
+                    fix=f"declare it with a default value under 'symbols:', "
+                    f"e.g. symbols: {{{undeclared[0]}: 10}}",
+                )
+            blocks.append(block)
+
+    index = {block.name: i for i, block in enumerate(blocks)}
+    if "E" not in data:
+        raise fail("missing section 'E'", fix="list the edges as E: [[from, to], ...]")
+    edges = _edges(data["E"], data, index, blocks, fail, path)
+    _check_roles(edges, blocks, path)
+    order = _order(blocks, edges, path)
+    extra = {key: data[key] for key in EXTRA_SECTIONS if key in data}
+    return Graph(
+        name=str(name),
+        blocks=tuple(blocks),
+        edges=edges,
+        order=order,
+        symbols=symbols,
+        description=description,
+        path=path,
+        extra=extra,
+    )
+
+
+def _symbols(data: Mapping[str, Any], fail: Any) -> dict[str, int]:
+    raw = data.get("symbols", {})
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise fail("'symbols' must be a mapping such as {n: 30}", "symbols")
+    symbols = {}
+    for symbol, value in raw.items():
+        if not _SYMBOL.match(symbol):
+            raise fail(
+                f"symbol name {symbol!r} is not an identifier",
+                symbol,
+                raw,
+                fix="use letters, digits and _ (not starting with a digit)",
+            )
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise fail(
+                f"default value of symbol {symbol!r} must be an integer, got {value!r}",
+                symbol,
+                raw,
+            )
+        symbols[symbol] = value
+    return symbols
+
+
+def _blocks(
+    section: Any, key: str, role: str, data: Any, fail: Any, path: str | None
+) -> Iterable[Block]:
+    if section is None:
+        return
+    if isinstance(section, Mapping):
+        for name, size in section.items():
+            line = _line_of(section, name)
+            _check_name(name, line, path)
+            if size is None or isinstance(size, bool) or not isinstance(size, int | str):
+                raise GraphValidationError(
+                    f"size of block {name!r} must be a positive integer or an expression, "
+                    f"got {size!r}",
+                    path=path,
+                    line=line,
+                    fix="write e.g. 30 or 2*n/3",
+                )
+            try:
+                expr = parse_expression(size)
+            except ExpressionError as error:
+                raise GraphValidationError(
+                    f"size of block {name!r}: {error.message}", path=path, line=line, fix=error.fix
+                ) from None
+            if isinstance(size, int) and size <= 0:
+                raise GraphValidationError(
+                    f"size of block {name!r} is {size}, not a positive integer",
+                    path=path,
+                    line=line,
+                    fix="sizes must be at least 1",
+                )
+            yield Block(str(name), role, expr, line)
+    elif isinstance(section, list):
+        one = parse_expression(1)
+        for position, name in enumerate(section):
+            line = _line_of(section, position) or _line_of(data, key)
+            if not isinstance(name, str):
+                raise GraphValidationError(
+                    f"node name {name!r} under {key} is not a string",
+                    path=path,
+                    line=line,
+                    fix="quote it, e.g. '1'",
+                )
+            _check_name(name, line, path)
+            yield Block(name, role, one, line)
+    else:
+        raise fail(
+            f"section {key} must be a list of node names or a mapping from block name to size",
+            key,
+            fix=f"e.g. {key}: [a, b] or {key}: {{layer: n}}",
+        )
+
+
+def _check_name(name: Any, line: int | None, path: str | None) -> None:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise GraphValidationError(
+            f"invalid name {name!r}",
+            path=path,
+            line=line,
+            fix="names may not be empty or contain spaces, commas, brackets, '#' or ':'",
+        )
+
+
+def _edges(
+    section: Any,
+    data: Any,
+    index: dict[str, int],
+    blocks: list[Block],
+    fail: Any,
+    path: str | None,
+) -> Edges:
+    if isinstance(section, Mapping):
+        if set(section) != {"file"} or not isinstance(section["file"], str):
+            raise fail(
+                "E must be a list of edges or {file: PATH}",
+                "E",
+                fix="e.g. E: {file: edges.csv}",
+            )
+        base = Path(path).parent if path else Path.cwd()
+        return read_edge_file(base / section["file"], index, blocks)
+    if not isinstance(section, list):
+        raise fail("E must be a list of edges [from, to] or [from, to, diag]", "E")
+    count = len(section)
+    src = np.empty(count, dtype=np.int64)
+    dst = np.empty(count, dtype=np.int64)
+    diag = np.zeros(count, dtype=bool)
+    lines = np.zeros(count, dtype=np.int64)
+    for position, item in enumerate(section):
+        line = _line_of(section, position) or _line_of(data, "E") or 0
+        if not isinstance(item, list) or len(item) not in (2, 3):
+            raise GraphValidationError(
+                f"edge {item!r} must be [from, to] or [from, to, diag]",
+                path=path,
+                line=line or None,
+            )
+        for end in item[:2]:
+            if not isinstance(end, str) or end not in index:
+                raise GraphValidationError(
+                    f"edge {_show_edge(item)} names unknown node {end!r}",
+                    path=path,
+                    line=line or None,
+                    fix=_unknown_fix(end, index),
+                )
+        kind = item[2] if len(item) == 3 else "full"
+        if kind not in EDGE_KINDS:
+            raise GraphValidationError(
+                f"edge {_show_edge(item)} has unknown kind {kind!r}",
+                path=path,
+                line=line or None,
+                fix="the kinds are: full (default), diag",
+            )
+        src[position] = index[item[0]]
+        dst[position] = index[item[1]]
+        diag[position] = kind == "diag"
+        lines[position] = line
+    edges = Edges(src, dst, diag, lines)
+    _check_duplicates(edges, blocks, path)
+    return edges
+
+
+def read_edge_file(
+    file: Path, index: dict[str, int], blocks: list[Block], *, shown: str | None = None
+) -> Edges:
+    """Read edges from a plain text file of ``from,to`` lines (optionally ``,diag``).
+
+    Blank lines and lines starting with ``#`` are skipped; a first line ``from,to`` is taken
+    as a header. Names must be declared in the graph file.
+
+    Raises
+    ------
+    GraphFileError, GraphValidationError
+    """
+    where = shown or str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GraphFileError(
+            "edge file not found", path=where, fix="give E: {file: PATH} relative to the graph file"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise GraphFileError(f"cannot read the edge file: {error}", path=where) from None
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        fields = [part.strip() for part in stripped.split(",")]
+        if not rows and fields[:2] in (["from", "to"], ["source", "target"]):
+            continue
+        if len(fields) not in (2, 3) or (len(fields) == 3 and fields[2] not in EDGE_KINDS):
+            raise GraphFileError(
+                f"expected 'from,to' or 'from,to,diag', got {stripped!r}",
+                path=where,
+                line=number,
+            )
+        rows.append(fields)
+        line_numbers.append(number)
+    count = len(rows)
+    src = np.empty(count, dtype=np.int64)
+    dst = np.empty(count, dtype=np.int64)
+    try:
+        src[:] = [index[row[0]] for row in rows]
+        dst[:] = [index[row[1]] for row in rows]
+    except KeyError as error:
+        name = error.args[0]
+        number = next(line_numbers[i] for i, row in enumerate(rows) if name in (row[0], row[1]))
+        raise GraphValidationError(
+            f"edge names unknown node {name!r}",
+            path=where,
+            line=number,
+            fix=_unknown_fix(name, index),
+        ) from None
+    diag = np.array([len(row) == 3 and row[2] == "diag" for row in rows], dtype=bool)
+    edges = Edges(src, dst, diag, np.array(line_numbers, dtype=np.int64))
+    _check_duplicates(edges, blocks, where)
+    return edges
+
+
+def _check_duplicates(edges: Edges, blocks: list[Block], path: str | None) -> None:
+    if not len(edges):
+        return
+    code = edges.src * len(blocks) + edges.dst
+    order = np.argsort(code, kind="stable")
+    repeated = np.flatnonzero(code[order][1:] == code[order][:-1])
+    if repeated.size:
+        first, second = order[repeated[0]], order[repeated[0] + 1]
+        a, b = blocks[edges.src[second]].name, blocks[edges.dst[second]].name
+        raise GraphValidationError(
+            f"edge [{a}, {b}] is given twice (first at line {edges.line[first]})",
+            path=path,
+            line=int(edges.line[second]) or None,
+            fix="list each edge once (a full edge already contains the diag one)",
+        )
+
+
+def _check_roles(edges: Edges, blocks: list[Block], path: str | None) -> None:
+    roles = np.array([block.role for block in blocks], dtype=object)
+    for mask, message, fix in (
+        (
+            roles[edges.dst] == INPUT,
+            "input {b!r} has a predecessor (edge [{a}, {b}])",
+            "inputs (V) have no predecessors: move {b!r} to D",
+        ),
+        (
+            roles[edges.src] == OUTPUT,
+            "output {a!r} has a successor (edge [{a}, {b}])",
+            "outputs (D') have no successors: move {a!r} to D and add an output after it",
+        ),
+    ):
+        bad = np.flatnonzero(mask) if len(edges) else []
+        if len(bad):
+            e = bad[0]
+            a, b = blocks[edges.src[e]].name, blocks[edges.dst[e]].name
+            raise GraphValidationError(
+                message.format(a=a, b=b),
+                path=path,
+                line=int(edges.line[e]) or None,
+                fix=fix.format(a=a, b=b),
+            )
+
+
+def _order(blocks: list[Block], edges: Edges, path: str | None) -> np.ndarray:
+    try:
+        return topological_levels(len(blocks), edges.src, edges.dst).order
+    except CycleFound as cycle:
+        import networkx as nx
+
+        stuck = set(cycle.vertices.tolist())
+        graph = nx.DiGraph()
+        graph.add_edges_from(
+            (int(a), int(b))
+            for a, b in zip(edges.src, edges.dst, strict=True)
+            if a in stuck and b in stuck
+        )
+        loop = [u for u, _ in nx.find_cycle(graph)]
+        names = " -> ".join(blocks[i].name for i in [*loop, loop[0]])
+        lines = {
+            int(line)
+            for a, b, line in zip(edges.src, edges.dst, edges.line, strict=True)
+            if a in loop and b in loop and line
+        }
+        raise GraphValidationError(
+            f"the graph has a cycle: {names}",
+            path=path,
+            line=min(lines) if lines else None,
+            fix="a compute graph is acyclic: remove one of these edges",
+        ) from None
+
+
+def unreachable_warnings(graph: Graph) -> list[str]:
+    """Warnings for nodes no input reaches, or that reach no output, saying how they count.
+
+    Such nodes are legal. The forward recursion still propagates through a node that reaches
+    no output (its products are counted); the backward recursion never visits it. Symmetrically
+    for a node no input reaches.
+    """
+    count = len(graph.blocks)
+    src, dst = graph.edges.src, graph.edges.dst
+    level = topological_levels(count, src, dst).level
+    inputs = np.array(graph.blocks_with_role(INPUT), dtype=np.int64)
+    outputs = np.array(graph.blocks_with_role(OUTPUT), dtype=np.int64)
+    from_input = reach_counts(count, src, dst, level, inputs) > 0
+    to_output = reach_counts(count, src, dst, level, outputs, reverse=True) > 0
+    warnings = []
+    unreached = [
+        b.name for i, b in enumerate(graph.blocks) if not from_input[i] and b.role != INPUT
+    ]
+    dead = [b.name for i, b in enumerate(graph.blocks) if not to_output[i] and b.role != OUTPUT]
+    if unreached:
+        warnings.append(
+            f"{_names(unreached)} reached by no input: Δ_uv is structurally zero there; "
+            "the forward recursion counts no products for them, the backward recursion "
+            "still counts theirs"
+        )
+    if dead:
+        warnings.append(
+            f"{_names(dead)} reach no output: the backward recursion counts no products "
+            "for them, the forward recursion still counts theirs"
+        )
+    return warnings
+
+
+def _names(names: list[str], most: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in names[:most])
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return f"node{'s' if len(names) > 1 else ''} {shown}{more}"
+
+
+def _show_edge(item: list[Any]) -> str:
+    return "[" + ", ".join(str(part) for part in item) + "]"
+
+
+def _unknown_fix(name: Any, index: Mapping[str, int]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(index)[:10_000], n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"{hint}declare it under V, D or D' first"

@@ -1,0 +1,189 @@
+"""Reports: what a command shows, rendered as a rich table, JSON or CSV, written atomically.
+
+A command builds one :class:`Report` and hands it to :func:`emit`, which branches once on the
+format (looked up in :data:`FORMATS`). Files are written to a temporary file beside the target
+and renamed into place, so no output file is ever left half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from graphcost.errors import UsageError
+
+
+@dataclass
+class Report:
+    """Everything a command outputs, in the three shapes the formats need.
+
+    Attributes
+    ----------
+    title
+        Heading of the table.
+    columns, rows
+        The human table (cells may be pre-formatted strings).
+    records
+        Flat rows for CSV, with stable column names.
+    data
+        The JSON payload.
+    notes
+        Lines printed under the table (not in JSON or CSV).
+    highlight
+        Index of a row to emphasise in the table (e.g. the best strategy).
+    """
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    records: list[dict[str, Any]]
+    data: Any
+    notes: list[str] = field(default_factory=list)
+    highlight: int | None = None
+
+
+def _render_table(report: Report, *, color: bool = False, width: int = 100) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for i, column in enumerate(report.columns):
+        table.add_column(column, justify="left" if i == 0 else "right")
+    for i, row in enumerate(report.rows):
+        table.add_row(*(str(cell) for cell in row), style="bold" if i == report.highlight else None)
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, width=width, highlight=False)
+    if report.title:
+        console.print(report.title, style="bold", markup=False)
+    console.print(table)
+    for note in report.notes:
+        console.print(note, markup=False)
+    return buffer.getvalue()
+
+
+def _render_json(report: Report, **_: Any) -> str:
+    return json.dumps(report.data, indent=2, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return str(value)
+
+
+def _render_csv(report: Report, **_: Any) -> str:
+    buffer = io.StringIO()
+    write_csv(buffer, report.records)
+    return buffer.getvalue()
+
+
+def write_csv(stream: TextIO, records: list[dict[str, Any]]) -> None:
+    """Write records as CSV with a header from the first record's keys."""
+    if not records:
+        return
+    writer = csv.DictWriter(stream, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+
+
+FORMATS: dict[str, Callable[..., str]] = {
+    "table": _render_table,
+    "json": _render_json,
+    "csv": _render_csv,
+}
+
+
+def render(report: Report, fmt: str, *, color: bool = False) -> str:
+    """Render a report in a format named in :data:`FORMATS`.
+
+    Raises
+    ------
+    UsageError
+        For an unknown format, listing the valid ones.
+    """
+    try:
+        renderer = FORMATS[fmt]
+    except KeyError:
+        raise UsageError(
+            f"unknown format {fmt!r}", fix=f"choose one of: {', '.join(FORMATS)}"
+        ) from None
+    return renderer(report, color=color)
+
+
+def emit(report: Report, fmt: str, output: str | None = None) -> None:
+    """Print the report on stdout, or write it atomically to ``output``."""
+    if output is None:
+        color = fmt == "table" and sys.stdout.isatty()
+        sys.stdout.write(render(report, fmt, color=color))
+        sys.stdout.flush()
+    else:
+        write_atomic(output, render(report, fmt))
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed into place."""
+    with atomic_writer(path) as stream:
+        stream.write(text)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str], *, mode: str = "w") -> Iterator[Any]:
+    """Open a temporary file beside ``path``; rename it onto ``path`` only on success.
+
+    On an exception the temporary file is removed and ``path`` is left as it was.
+
+    Raises
+    ------
+    UsageError
+        When the directory does not exist or is not writable.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=directory, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise UsageError(
+            f"cannot write {str(target)!r}: {error.strerror}",
+            fix="check that the directory exists and is writable",
+        ) from None
+    try:
+        newline = "" if "b" not in mode else None
+        encoding = "utf-8" if "b" not in mode else None
+        with os.fdopen(handle, mode, newline=newline, encoding=encoding) as stream:
+            yield stream
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def format_int(value: Any) -> str:
+    """An exact integer with thousands separators (``6,300``); anything else as ``str``."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def format_ratio(value: Any) -> str:
+    """A speed-up for tables: ``7.875 (63/8)``; ``—`` when undefined."""
+    if value is None:
+        return "—"
+    try:
+        number = float(value)
+    except TypeError:
+        return str(value)
+    exact = str(value)
+    shown = f"{number:.6g}"
+    return shown if exact in (shown, f"{number:g}") else f"{shown} ({exact})"
