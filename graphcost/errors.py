@@ -70,5 +70,9 @@ class UsageError(GraphcostError):
     """A command-line option has an invalid value (e.g. a malformed ``--set``)."""
 
 
+class EvaluationError(GraphcostError):
+    """Node functions cannot be evaluated: a non-finite value, bad parameters or inputs."""
+
+
 class CheckFailed(GraphcostError):
     """A check (``graphcost check``) ran and failed: exit code 1, not 2."""

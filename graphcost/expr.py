@@ -20,6 +20,8 @@ from graphcost.errors import ExpressionError
 MAX_EXPRESSION_LENGTH = 10_000
 MAX_EXPONENT = 1_000
 MAX_RESULT_BITS = 100_000
+#: Deepest nesting admitted; keeps the recursive checker and evaluator far from Python's limit.
+MAX_DEPTH = 200
 
 _BINARY_OPERATORS: dict[type[ast.operator], str] = {
     ast.Add: "+",
@@ -175,10 +177,34 @@ def parse_expression(
             f"cannot parse expression {source!r}: {getattr(error, 'msg', error)}",
             fix="use numbers, names, + - * / // ** and parentheses",
         ) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            f"expression {_abbreviate(source)!r} is nested too deeply", fix="simplify it"
+        ) from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ExpressionError(
+            f"expression {_abbreviate(source)!r} is nested deeper than {MAX_DEPTH} levels",
+            fix="simplify it",
+        )
     names: set[str] = set()
     called: set[str] = set()
     _check(tree, source, functions, allow_floats, names, called)
     return Expr(source, tree, frozenset(names), frozenset(called))
+
+
+def _abbreviate(source: str, most: int = 60) -> str:
+    return source if len(source) <= most else source[:most] + "..."
+
+
+def _depth(tree: ast.AST) -> int:
+    """Nesting depth of a syntax tree, walked without recursion."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _check(
@@ -258,6 +284,8 @@ def _evaluate(node: ast.expr, values: Mapping[str, int | Fraction], source: str)
     if isinstance(node, ast.BinOp):
         left = _evaluate(node.left, values, source)
         right = _evaluate(node.right, values, source)
+        if not isinstance(node.op, ast.Pow):
+            _check_bits(left, right, node.op, source)
         if isinstance(node.op, ast.Add):
             return left + right
         if isinstance(node.op, ast.Sub):
@@ -270,6 +298,37 @@ def _evaluate(node: ast.expr, values: Mapping[str, int | Fraction], source: str)
             return left / right if isinstance(node.op, ast.Div) else Fraction(left // right)
         return _power(left, right, source)
     raise ExpressionError(f"cannot evaluate {source!r}")  # unreachable after _check
+
+
+def _bits(value: Fraction) -> int:
+    return max(value.numerator.bit_length(), value.denominator.bit_length())
+
+
+def _check_bits(left: Fraction, right: Fraction, operator: ast.operator, source: str) -> None:
+    """Refuse an operation whose exact result could exceed :data:`MAX_RESULT_BITS` bits.
+
+    Only powers can grow a value fast, but a long chain of products of bounded powers can
+    still build a number of millions of bits; an estimate from the operands' sizes stops it
+    before the (quadratic) big-integer arithmetic starts.
+    """
+    if isinstance(operator, ast.Add | ast.Sub):
+        estimate = max(_bits(left), _bits(right)) + 1
+        estimate += left.denominator.bit_length() + right.denominator.bit_length()
+    elif isinstance(operator, ast.Mult):
+        estimate = max(
+            left.numerator.bit_length() + right.numerator.bit_length(),
+            left.denominator.bit_length() + right.denominator.bit_length(),
+        )
+    else:
+        estimate = max(
+            left.numerator.bit_length() + right.denominator.bit_length(),
+            left.denominator.bit_length() + right.numerator.bit_length(),
+        )
+    if estimate > MAX_RESULT_BITS:
+        raise ExpressionError(
+            f"a value in {_abbreviate(source)!r} is too large to compute "
+            f"(over {MAX_RESULT_BITS:,} bits)"
+        )
 
 
 def _power(base: Fraction, exponent: Fraction, source: str) -> Fraction:

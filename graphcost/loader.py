@@ -15,9 +15,11 @@ error names its line. See the README for the format; in short::
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +29,14 @@ import yaml
 from graphcost.dag import CycleFound, reach_counts, topological_levels
 from graphcost.errors import ExpressionError, GraphFileError, GraphValidationError
 from graphcost.expr import parse_expression
-from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, Block, Edges, Graph
+from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, ROLE_CODE, Block, Edges, Graph
 
 #: Top-level keys of a graph file. Sections read by later stages are kept in ``Graph.extra``.
 CORE_SECTIONS = ("name", "description", "symbols", "V", "D", "D'", "Dprime", "E")
 EXTRA_SECTIONS = ("g", "at", "params")
 EDGE_KINDS = ("full", "diag")
-_NAME = re.compile(r"^[^\s,\[\]#:{}]+$")
+# Square brackets are allowed: `graphcost show` names expanded nodes block[i].
+_NAME = re.compile(r"^[^\s,#:{}]+$")
 _SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -43,6 +46,13 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
 }
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG_FIX = "use plain strings, numbers and lists"
+#: Line starts that send an edge-file line to the careful path (blank, comment, indented).
+_SPECIAL_START = frozenset({"", "#", " ", "\t", "\f", "\v"})
+#: What sends an edge file to the general reader: a line that starts blank, indented or with
+#: '#', and any line break other than \n (str.splitlines honours them all). Substring tests
+#: are memchr-fast, unlike a multiline regular expression.
+_NOT_SIMPLE = ("\n\n", "\n ", "\n\t", "\n#", *"\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 class Located(dict):
@@ -97,6 +107,24 @@ def parse_yaml(text: str, path: str) -> Any:
     Mappings come back as :class:`Located` and sequences as :class:`LocatedList`, which carry
     1-based line numbers for error messages.
     """
+    # A big edge list composes into hundreds of thousands of node objects; the cyclic garbage
+    # collector's repeated scans of them cost five times the parse. The trees hold no cycles.
+    with _gc_paused():
+        return _parse_yaml(text, path)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_yaml(text: str, path: str) -> Any:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
@@ -124,20 +152,24 @@ def _plain(node: yaml.Node, path: str) -> Any:
                 f"unsupported YAML tag {node.tag!r}",
                 path=path,
                 line=line,
-                fix="use plain strings, numbers and lists",
+                fix=_TAG_FIX,
             )
         if node.tag == "tag:yaml.org,2002:str":
             return node.value
         return yaml.constructor.SafeConstructor().construct_object(node)
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
-            raise GraphFileError(f"unsupported YAML tag {node.tag!r}", path=path, line=line)
+            raise GraphFileError(
+                f"unsupported YAML tag {node.tag!r}", path=path, line=line, fix=_TAG_FIX
+            )
         items = LocatedList(_plain(item, path) for item in node.value)
         items.lines = [item.start_mark.line + 1 for item in node.value]
         return items
     if isinstance(node, yaml.MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
-            raise GraphFileError(f"unsupported YAML tag {node.tag!r}", path=path, line=line)
+            raise GraphFileError(
+                f"unsupported YAML tag {node.tag!r}", path=path, line=line, fix=_TAG_FIX
+            )
         mapping = Located()
         mapping.lines = {}
         for key_node, value_node in node.value:
@@ -261,9 +293,23 @@ def graph_from_dict(
             blocks.append(block)
 
     index = {block.name: i for i, block in enumerate(blocks)}
+    definitions = None
+    if "g" in data:
+        # g names each block's parents: E is derived from it, or checked against it.
+        from graphcost.definitions import check_edges, edges_from_definitions, parse_definitions
+
+        definitions = parse_definitions(data["g"], blocks, data.get("params"), path=path)
     if "E" not in data:
-        raise fail("missing section 'E'", fix="list the edges as E: [[from, to], ...]")
-    edges = _edges(data["E"], data, index, blocks, fail, path)
+        if definitions is None:
+            raise fail(
+                "missing section 'E'",
+                fix="list the edges as E: [[from, to], ...], or define the nodes under g:",
+            )
+        edges = edges_from_definitions(definitions, blocks)
+    else:
+        edges = _edges(data["E"], data, index, blocks, fail, path)
+        if definitions is not None:
+            check_edges(definitions, edges, blocks, path=path)
     _check_roles(edges, blocks, path)
     order = _order(blocks, edges, path)
     extra = {key: data[key] for key in EXTRA_SECTIONS if key in data}
@@ -362,7 +408,7 @@ def _check_name(name: Any, line: int | None, path: str | None) -> None:
             f"invalid name {name!r}",
             path=path,
             line=line,
-            fix="names may not be empty or contain spaces, commas, brackets, '#' or ':'",
+            fix="names may not be empty or contain spaces, commas, braces, '#' or ':'",
         )
 
 
@@ -444,42 +490,87 @@ def read_edge_file(
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise GraphFileError(f"cannot read the edge file: {error}", path=where) from None
-    rows: list[list[str]] = []
-    line_numbers: list[int] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        fields = [part.strip() for part in stripped.split(",")]
-        if not rows and fields[:2] in (["from", "to"], ["source", "target"]):
-            continue
-        if len(fields) not in (2, 3) or (len(fields) == 3 and fields[2] not in EDGE_KINDS):
+    simple = _read_simple_edges(text, index)
+    if simple is not None:
+        edges = Edges(*simple)
+        _check_duplicates(edges, blocks, where)
+        return edges
+    # The general path: a flat list of fields (no per-line lists: their garbage-collector
+    # cost dominated) and one dict lookup per name; whitespace, comments, headers and errors
+    # take a slower path only where they occur.
+    lines = text.splitlines()
+    kept = [i for i, line in enumerate(lines) if line[:1] not in _SPECIAL_START]
+    if len(kept) < len(lines):
+        odd = [i for i, line in enumerate(lines) if line[:1] in _SPECIAL_START]
+        kept = sorted(kept + [i for i in odd if (s := lines[i].strip()) and s[0] != "#"])
+    if kept and [f.strip() for f in lines[kept[0]].split(",")[:2]] in (
+        ["from", "to"],
+        ["source", "target"],
+    ):
+        del kept[0]
+    data = lines if len(kept) == len(lines) else [lines[i] for i in kept]
+    width = np.array([line.count(",") for line in data], dtype=np.int64) + 1
+    flat = ",".join(data).split(",") if data else []
+    first = np.cumsum(width) - width
+    wide = np.flatnonzero(width != 2).tolist()
+    kinds = {i: flat[first[i] + 2].strip() if width[i] == 3 else None for i in wide}
+    for i in wide:
+        if kinds[i] not in EDGE_KINDS:
             raise GraphFileError(
-                f"expected 'from,to' or 'from,to,diag', got {stripped!r}",
+                f"expected 'from,to' or 'from,to,diag', got {data[i].strip()!r}",
                 path=where,
-                line=number,
+                line=kept[i] + 1,
             )
-        rows.append(fields)
-        line_numbers.append(number)
-    count = len(rows)
-    src = np.empty(count, dtype=np.int64)
-    dst = np.empty(count, dtype=np.int64)
-    try:
-        src[:] = [index[row[0]] for row in rows]
-        dst[:] = [index[row[1]] for row in rows]
-    except KeyError as error:
-        name = error.args[0]
-        number = next(line_numbers[i] for i, row in enumerate(rows) if name in (row[0], row[1]))
-        raise GraphValidationError(
-            f"edge names unknown node {name!r}",
-            path=where,
-            line=number,
-            fix=_unknown_fix(name, index),
-        ) from None
-    diag = np.array([len(row) == 3 and row[2] == "diag" for row in rows], dtype=bool)
-    edges = Edges(src, dst, diag, np.array(line_numbers, dtype=np.int64))
+    ends = []
+    for column in (0, 1):
+        names = flat[column::2] if not wide else [flat[j] for j in (first + column).tolist()]
+        codes = np.array([index.get(name, -1) for name in names], dtype=np.int64)
+        for i in np.flatnonzero(codes < 0).tolist():
+            name = names[i].strip()
+            if name not in index:
+                raise GraphValidationError(
+                    f"edge names unknown node {name!r}",
+                    path=where,
+                    line=kept[i] + 1,
+                    fix=_unknown_fix(name, index),
+                )
+            codes[i] = index[name]
+        ends.append(codes)
+    diag = np.zeros(len(data), dtype=bool)
+    diag[[i for i in wide if kinds[i] == "diag"]] = True
+    edges = Edges(ends[0], ends[1], diag, np.array(kept, dtype=np.int64) + 1)
     _check_duplicates(edges, blocks, where)
     return edges
+
+
+def _read_simple_edges(
+    text: str, index: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The common edge file, fast: exactly ``from,to`` on every line, an optional header.
+
+    Returns ``None`` (the general reader takes over) on anything else: blank, comment or
+    indented lines, ``\r`` or other line breaks, a third column, or a name not found as is.
+    """
+    body = text[:-1] if text.endswith("\n") else text
+    if not body or body[0] in " \t#\n" or any(mark in body for mark in _NOT_SIMPLE):
+        return None
+    raw = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
+    breaks = np.flatnonzero(raw == ord("\n"))
+    commas = np.flatnonzero(raw == ord(","))
+    per_line = np.diff(np.searchsorted(commas, np.r_[breaks, raw.size]), prepend=0)
+    if not np.all(per_line == 1):
+        return None
+    flat = body.replace("\n", ",").split(",")
+    first = 1 if [flat[0].strip(), flat[1].strip()] in (["from", "to"], ["source", "target"]) else 0
+    ends = []
+    for column in (0, 1):
+        names = flat[2 * first + column :: 2]
+        try:
+            ends.append(np.fromiter(map(index.__getitem__, names), np.int64, count=len(names)))
+        except KeyError:
+            return None
+    lines = np.arange(first + 1, len(per_line) + 1, dtype=np.int64)
+    return ends[0], ends[1], np.zeros(len(lines), dtype=bool), lines
 
 
 def _check_duplicates(edges: Edges, blocks: list[Block], path: str | None) -> None:
@@ -500,15 +591,15 @@ def _check_duplicates(edges: Edges, blocks: list[Block], path: str | None) -> No
 
 
 def _check_roles(edges: Edges, blocks: list[Block], path: str | None) -> None:
-    roles = np.array([block.role for block in blocks], dtype=object)
+    roles = np.array([ROLE_CODE[block.role] for block in blocks], dtype=np.int8)
     for mask, message, fix in (
         (
-            roles[edges.dst] == INPUT,
+            roles[edges.dst] == ROLE_CODE[INPUT],
             "input {b!r} has a predecessor (edge [{a}, {b}])",
             "inputs (V) have no predecessors: move {b!r} to D",
         ),
         (
-            roles[edges.src] == OUTPUT,
+            roles[edges.src] == ROLE_CODE[OUTPUT],
             "output {a!r} has a successor (edge [{a}, {b}])",
             "outputs (D') have no successors: move {a!r} to D and add an output after it",
         ),

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from graphcost.errors import SizeError
+from graphcost.errors import ExpressionError, SizeError
 from graphcost.expr import Expr
 
 INPUT = "V"
@@ -186,7 +186,15 @@ class Graph:
             if block.size.text == "1":
                 sizes.append(1)
                 continue
-            value = block.size.evaluate(values)
+            try:
+                value = block.size.evaluate(values)
+            except ExpressionError as error:
+                raise SizeError(
+                    f"size of block {block.name!r}: {error.message}",
+                    path=self.path,
+                    line=block.line,
+                    fix=error.fix or "choose other symbol values or simplify the size",
+                ) from None
             if value.denominator != 1 or value <= 0:
                 shown = ", ".join(f"{k} = {values[k]}" for k in sorted(block.size.names))
                 raise SizeError(

@@ -95,10 +95,52 @@ def write_csv(stream: TextIO, records: list[dict[str, Any]]) -> None:
     writer.writerows(records)
 
 
+def _render_markdown(report: Report, **_: Any) -> str:
+    """A GitHub-flavoured pipe table, the title in bold above it and the notes below."""
+
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"**{cell(report.title)}**", ""] if report.title else []
+    lines.append("| " + " | ".join(cell(c) for c in report.columns) + " |")
+    lines.append("|" + "|".join([":---"] + ["---:"] * (len(report.columns) - 1)) + "|")
+    lines.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in report.rows)
+    if report.notes:
+        lines.append("")
+        lines.extend(f"{cell(note)}  " for note in report.notes)
+    return "\n".join(lines) + "\n"
+
+
+_LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
+    "\\": r"\textbackslash{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def _latex(value: Any) -> str:
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(value))
+
+
+def _render_latex(report: Report, **_: Any) -> str:
+    """A ``tabular`` (booktabs rules) with the title as a comment; special characters escaped."""
+    spec = "l" + "r" * (len(report.columns) - 1)
+    lines = [f"% {_latex(report.title)}"] if report.title else []
+    lines += [f"\\begin{{tabular}}{{{spec}}}", r"\toprule"]
+    lines.append(" & ".join(_latex(c) for c in report.columns) + r" \\")
+    lines.append(r"\midrule")
+    lines.extend(" & ".join(_latex(v) for v in row) + r" \\" for row in report.rows)
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    lines.extend(f"% {_latex(note)}" for note in report.notes)
+    return "\n".join(lines) + "\n"
+
+
 FORMATS: dict[str, Callable[..., str]] = {
     "table": _render_table,
     "json": _render_json,
     "csv": _render_csv,
+    "markdown": _render_markdown,
+    "latex": _render_latex,
 }
 
 

@@ -202,6 +202,12 @@ class NodeGraph:
 def expansion_size(graph: Graph, sizes: list[int]) -> tuple[int, int]:
     """Node and edge counts of the expanded graph, computed without expanding."""
     edges = graph.edges
+    if max(sizes, default=0) < 2**31:  # each product < 2**62: int64 is exact per edge
+        size_array = np.array(sizes, dtype=np.int64)
+        first, second = size_array[edges.src], size_array[edges.dst]
+        per_edge = np.where(edges.diag, first, first * second)
+        if float(per_edge.sum(dtype=np.float64)) < 2.0**62:
+            return sum(sizes), int(per_edge.sum())
     total_edges = sum(
         sizes[a] if d else sizes[a] * sizes[b]
         for a, b, d in zip(edges.src.tolist(), edges.dst.tolist(), edges.diag.tolist(), strict=True)

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from graphcost.cli.base import cli, load, output_options, parse_assignments, set_option
+from graphcost.cli.base import cli, output_options, parse_assignments, set_option
+from graphcost.cli.sources import graph_from, graph_source
+from graphcost.cli.strategies import StrategyRequest, strategy_options
 
 if TYPE_CHECKING:
     from graphcost.counting import CountResult
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @cli.command()
-@click.argument("file", metavar="FILE")
+@graph_source
 @set_option
 @click.option(
     "--convention",
@@ -30,12 +32,24 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Count on the graph expanded to single nodes instead of in closed form per block.",
 )
+@click.option(
+    "--symbolic",
+    is_flag=True,
+    help="Show the formulas in the size symbols even when --set gives values "
+    "(shown by default for a graph with symbols and no --set).",
+)
+@click.option("--latex", is_flag=True, help="Show the formulas in LaTeX (implies --symbolic).")
+@strategy_options
 @output_options("table", "json", "csv")
 def analyze(
-    file: str,
+    file: str | None,
+    layers: str | None,
     assignments: tuple[str, ...],
     convention: str,
     nodes: bool,
+    symbolic: bool,
+    latex: bool,
+    strategies: StrategyRequest | None,
     fmt: str,
     output: str | None,
 ) -> None:
@@ -45,6 +59,16 @@ def analyze(
     Δ_uv = ∂α_v/∂α_u for every input u and output v, and the speed-up factor
     forward/backward. Block graphs are counted in closed form, exact for any sizes.
 
+    When sizes are expressions in symbols, the formulas (derived at block level, exact for
+    every admissible value) are shown next to the values, with their leading order as the
+    symbols grow together; JSON adds "symbolic": {"forward", "backward", "speedup", ...}.
+    Instead of FILE, --layers builds a fully connected layered graph.
+
+    With --strategy, vertex elimination orders are scored by one elimination engine: each
+    strategy gets a row (forward and backward are the recursions above) with its order and its
+    multiplications as a fraction of forward's; the cheapest row is bold. JSON adds
+    "strategies": {name: {"multiplications", "additions", "order", "lower_bound", ...}}.
+
     \b
     Examples:
       graphcost analyze graphs/exercise-4b.yaml
@@ -52,18 +76,54 @@ def analyze(
       graphcost analyze graphs/exercise-4b.yaml --convention dense --format json
       graphcost analyze graphs/small.yaml --format csv --output small.csv
       graphcost analyze graphs/exercise-4b.yaml --set n=120 --nodes
+      graphcost analyze graphs/exercise-4b-general.yaml --latex
+      graphcost analyze --layers 784,300,100,10
+      graphcost analyze --layers 'n,2*n/3,n/3,1' --format json
+      graphcost analyze graphs/seed-004-expression.yaml --strategy all
+      graphcost analyze --layers 30,35,15,5,10,20,25 --strategy forward,backward,chain
+      graphcost analyze graphs/mlp-relu.yaml -s markowitz,chain --save-order best.txt
+      graphcost analyze graphs/mlp-relu.yaml --strategy order:best.txt
     """
     from graphcost.counting import count
     from graphcost.report import emit
 
-    graph = load(file)
+    graph = graph_from(file, layers)
+    values = parse_assignments(assignments)
+    unset = graph.free_symbols - graph.symbols.keys() - values.keys()
+    formulas = None
+    if symbolic or latex or unset or (graph.free_symbols and not values):
+        from graphcost.symbolic import symbolic_counts
+
+        formulas = symbolic_counts(graph, convention=convention)
+    if strategies is not None:
+        strategies.require_values(unset)
+    if unset and formulas is not None:
+        from graphcost.symbolic import symbolic_report
+
+        if fmt == "csv":
+            from graphcost.errors import UsageError
+
+            missing = sorted(unset)[0]
+            raise UsageError(
+                f"CSV rows need values, and symbol {missing!r} has none",
+                fix=f"pass --set {missing}=VALUE, or graphcost sweep --over {missing}=START:STOP",
+            )
+        emit(symbolic_report(formulas, latex=latex, path=graph.path), fmt, output)
+        return
     result = count(
         graph,
         convention=convention,
-        values=parse_assignments(assignments),
+        values=values,
         level="node" if nodes else "auto",
     )
-    emit(analysis_report(result, graph), fmt, output)
+    report = analysis_report(result, graph)
+    if formulas is not None:
+        from graphcost.symbolic import add_to_report
+
+        add_to_report(report, formulas, latex=latex)
+    if strategies is not None:
+        strategies.add_to(report, graph, values, nodes=nodes)
+    emit(report, fmt, output)
 
 
 def analysis_report(result: CountResult, graph: Graph) -> Report:
@@ -101,13 +161,10 @@ def analysis_report(result: CountResult, graph: Graph) -> Report:
 
 
 def result_record(result: CountResult) -> dict[str, Any]:
-    """One flat CSV row: symbol columns, then the stable count columns."""
-    speedup = result.speedup
-    return {
-        **result.values,
-        "forward_multiplications": result.forward.multiplications,
-        "forward_additions": result.forward.additions,
-        "backward_multiplications": result.backward.multiplications,
-        "backward_additions": result.backward.additions,
-        "speedup": "" if speedup is None else repr(float(speedup)),
-    }
+    """One flat CSV row: symbol columns, then the stable count columns.
+
+    Defined once in :func:`graphcost.records.result_record`, which ``sweep`` uses too.
+    """
+    from graphcost.records import result_record as record
+
+    return record(result)

@@ -13,6 +13,8 @@ from graphcost import __version__
 from graphcost.errors import CheckFailed, GraphcostError, UsageError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
+# click >= 8.2 raises this for a group called without arguments; older versions print the help.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 class GraphcostGroup(click.Group):
@@ -27,6 +29,9 @@ class GraphcostGroup(click.Group):
             result = super().main(args, prog_name or "graphcost", standalone_mode=False, **extra)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
+        except _NO_ARGS_IS_HELP as asked:  # bare `graphcost`: the help is the answer, not an error
+            click.echo(asked.ctx.get_help() if asked.ctx else asked.format_message())
+            sys.exit(EXIT_OK)
         except click.ClickException as error:
             _fail(error.format_message(), EXIT_USAGE)
         except CheckFailed as error:

@@ -1,0 +1,153 @@
+"""The chain of Jacobian factors of a layered graph, and the products each recursion forms.
+
+A *layered* graph is a chain of blocks ``b0 → b1 → … → bL`` (one input block, one output block,
+every other block with one parent and one child). Its Jacobian is the product of one factor
+per edge. Seed 003 (problem 7.3) writes the factors in *denominator layout*, ∂b_k/∂b_{k-1} of
+shape ``size(b_{k-1}) × size(b_k)``, so that the chain ∂b_L/∂b_0 multiplies left to right:
+the forward recursion forms the products from the left (∂b_k/∂b_0 for k = 1, 2, …), the
+backward recursion from the right (∂b_L/∂b_k for k = L-1, L-2, …).
+
+The multiplications of each step are read off the graph's :class:`~graphcost.structure.Structure`,
+edge by edge, exactly as the elimination convention counts them (a step with a unit seed is a
+copy), so the steps add up to :func:`graphcost.counting.count`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import pairwise
+
+from graphcost.errors import UsageError
+from graphcost.model import INPUT, OUTPUT, Graph
+from graphcost.structure import block_structure
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor ∂b_k/∂b_{k-1} of the chain, and the two recursions' steps with it.
+
+    Attributes
+    ----------
+    numerator, denominator
+        The block differentiated (b_k) and the block differentiated by (b_{k-1}).
+    rows, columns
+        The factor's shape in seed 003's layout: ``size(b_{k-1}) × size(b_k)``, as size
+        expressions (``rows_value``, ``columns_value``: their values).
+    diag
+        Whether the factor is diagonal (an elementwise op on a diag edge).
+    forward_forms, forward_multiplications
+        The product the forward recursion forms with this factor (∂b_k/∂b_0) and its cost.
+    backward_forms, backward_multiplications
+        The product the backward recursion forms with it (∂b_L/∂b_{k-1}) and its cost.
+    """
+
+    numerator: str
+    denominator: str
+    rows: str
+    columns: str
+    rows_value: int
+    columns_value: int
+    diag: bool
+    forward_forms: str
+    forward_multiplications: int
+    backward_forms: str
+    backward_multiplications: int
+
+
+def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> list[Factor]:
+    """The factors of a layered graph's Jacobian, from the input side to the output.
+
+    Parameters
+    ----------
+    graph
+        A layered graph (a chain of blocks).
+    values
+        Size symbol overrides.
+
+    Returns
+    -------
+    list of Factor
+
+    Raises
+    ------
+    UsageError
+        When the graph is not a chain, naming the block that branches.
+
+    Examples
+    --------
+    >>> from graphcost.loader import graph_from_dict
+    >>> g = graph_from_dict({"symbols": {"n": 3}, "V": {"x": "n"}, "D": {"h": "n"},
+    ...     "D'": {"y": 1}, "E": [["x", "h", "diag"], ["h", "y"]]})
+    >>> [(f.numerator, f.rows, f.columns, f.forward_multiplications) for f in jacobian_chain(g)]
+    [('h', 'n', 'n', 0), ('y', 'n', '1', 3)]
+    """
+    chain = _chain(graph)
+    sizes = graph.sizes(values)
+    structure = block_structure(graph, sizes)
+    edge_of = {
+        (int(a), int(b)): e
+        for e, (a, b) in enumerate(zip(graph.edges.src, graph.edges.dst, strict=True))
+    }
+    first, last = graph.blocks[chain[0]], graph.blocks[chain[-1]]
+    factors = []
+    for before, after in pairwise(chain):
+        e = edge_of[(before, after)]
+        count = int(structure.edge_count[e])
+        # Elimination convention: a product with the unit seed of an input (forward) or an
+        # output (backward) is a copy.
+        forward = count * int(structure.anc[before]) if graph.blocks[before].role != INPUT else 0
+        backward = count * int(structure.desc[after]) if graph.blocks[after].role != OUTPUT else 0
+        a, b = graph.blocks[before], graph.blocks[after]
+        factors.append(
+            Factor(
+                numerator=b.name,
+                denominator=a.name,
+                rows=a.size.text,
+                columns=b.size.text,
+                rows_value=sizes[before],
+                columns_value=sizes[after],
+                diag=bool(graph.edges.diag[e]),
+                forward_forms=f"∂{b.name}/∂{first.name}: {first.size.text}×{b.size.text}",
+                forward_multiplications=forward,
+                backward_forms=f"∂{last.name}/∂{a.name}: {a.size.text}×{last.size.text}",
+                backward_multiplications=backward,
+            )
+        )
+    return factors
+
+
+def _chain(graph: Graph) -> list[int]:
+    inputs = graph.blocks_with_role(INPUT)
+    outputs = graph.blocks_with_role(OUTPUT)
+    fix = "jacobians needs a layered graph: x → b1 → … → y, one edge into and out of each block"
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise UsageError(
+            f"graph {graph.name!r} is not layered: it has {len(inputs)} input and "
+            f"{len(outputs)} output blocks",
+            fix=fix,
+        )
+    children: dict[int, list[int]] = {}
+    parents: dict[int, list[int]] = {}
+    for a, b in zip(graph.edges.src.tolist(), graph.edges.dst.tolist(), strict=True):
+        children.setdefault(a, []).append(b)
+        parents.setdefault(b, []).append(a)
+    for i, block in enumerate(graph.blocks):
+        for what, links in (("parents", parents), ("children", children)):
+            linked = links.get(i, [])
+            expected = (what == "parents" and block.role == INPUT) or (
+                what == "children" and block.role == OUTPUT
+            )
+            if len(linked) != (0 if expected else 1):
+                names = ", ".join(graph.blocks[j].name for j in linked) or "none"
+                raise UsageError(
+                    f"graph {graph.name!r} is not layered: block {block.name!r} has "
+                    f"{len(linked)} {what} ({names})",
+                    fix=fix,
+                )
+    chain = [inputs[0]]
+    while chain[-1] in children:
+        chain.append(children[chain[-1]][0])
+    if len(chain) != len(graph.blocks) or graph.blocks[chain[-1]].role != OUTPUT:
+        raise UsageError(f"graph {graph.name!r} is not a single chain of blocks", fix=fix)
+    return chain

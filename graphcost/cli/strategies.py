@@ -1,0 +1,314 @@
+"""The ``--strategy`` options of ``analyze``: run elimination strategies, add them to the report.
+
+Kept apart from :mod:`graphcost.cli.analyze` so that the command stays thin: one decorator adds
+the options and hands the command a single :class:`StrategyRequest` (or ``None``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from graphcost.errors import UsageError
+
+#: How many names of an order the table shows before abbreviating.
+SHOWN_NAMES = 3
+
+
+@dataclass(frozen=True)
+class StrategyRequest:
+    """What the user asked for with ``--strategy`` and the options strategies read."""
+
+    specs: tuple[str, ...]
+    everything: bool
+    seed: int
+    time_limit: float | None
+    iterations: int | None
+    jobs: int
+    scheduler: str | None
+    save_order: str | None
+
+    def options(self) -> Any:
+        from graphcost.strategies import StrategyOptions
+
+        return StrategyOptions(
+            seed=self.seed,
+            time_limit=self.time_limit,
+            iterations=self.iterations,
+            jobs=self.jobs,
+            scheduler=self.scheduler,
+        )
+
+    def require_values(self, unset: Iterable[str]) -> None:
+        """Strategies compare numbers: refuse when a size symbol has no value."""
+        missing = sorted(unset)
+        if missing:
+            raise UsageError(
+                f"--strategy needs numeric sizes, and symbol {missing[0]!r} has no value",
+                fix=f"pass --set {missing[0]}=VALUE",
+            )
+
+    def add_to(
+        self, report: Any, graph: Any, values: Mapping[str, int], *, nodes: bool = False
+    ) -> list[Any]:
+        """Run the strategies on ``graph`` and put them into ``report`` (table, JSON, CSV).
+
+        Returns
+        -------
+        list of StrategyResult
+        """
+        from graphcost.elimination import elimination_problem
+
+        problem = elimination_problem(graph, values, level="node" if nodes else "auto")
+        results, skipped = self.run(problem)
+        if not results:
+            raise UsageError(
+                "no strategy applied to this graph",
+                fix="; ".join(skipped) or "choose strategies with --strategy",
+            )
+        add_results(report, results, problem, skipped)
+        if self.save_order is not None:
+            from graphcost.strategies import write_order
+
+            write_order(self.save_order, _best(results).order)
+        return results
+
+    def run(self, problem: Any) -> tuple[list[Any], list[str]]:
+        """Run every requested strategy; under ``all``, one that does not apply is skipped."""
+        from graphcost.errors import GraphcostError
+        from graphcost.strategies import STRATEGIES, run_strategy
+
+        options = self.options()
+        names = list(self.specs)
+        if self.everything:
+            chosen = [n for n, s in STRATEGIES.items() if not s.takes_argument]
+            names = chosen + [n for n in names if n not in chosen]
+        results, skipped = [], []
+        for name in names:
+            try:
+                results.append(run_strategy(problem, name, options))
+            except GraphcostError as error:
+                if not self.everything or name in self.specs:
+                    raise
+                skipped.append(f"{name}: skipped ({error})")
+        return results, skipped
+
+
+def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
+    """Split ``--strategy`` values on commas; ``order:a,b,c`` keeps the names that follow it.
+
+    A comma-separated item that is not a strategy name and has no ``:`` continues the
+    ``order:`` spec before it, so ``--strategy markowitz,order:h2,h1`` is two strategies.
+
+    Returns
+    -------
+    specs, everything
+        The strategy specs in order (duplicates dropped), and whether ``all`` was given.
+    """
+    from graphcost.strategies import ALIASES, STRATEGIES
+
+    known = set(STRATEGIES) | set(ALIASES) | {"all"}
+    specs: list[str] = []
+    everything = False
+    for value in values:
+        current: list[str] | None = None
+        for part in value.split(","):
+            word = part.strip()
+            if current is not None and word and word not in known and ":" not in word:
+                current.append(word)
+                continue
+            if current is not None:
+                specs.append(",".join(current))
+                current = None
+            if not word:
+                raise UsageError(f"empty strategy name in --strategy {value!r}")
+            if word == "all":
+                everything = True
+            elif ":" in word:
+                current = [word]
+            else:
+                specs.append(ALIASES.get(word, word))
+        if current is not None:
+            specs.append(",".join(current))
+    return tuple(dict.fromkeys(specs)), everything
+
+
+def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--strategy`` and the options strategies read; the command gets ``strategies``
+    (a :class:`StrategyRequest`, or ``None`` without ``--strategy``)."""
+
+    @functools.wraps(function)
+    def command(
+        *args: Any,
+        strategy_specs: tuple[str, ...],
+        seed: int,
+        time_limit: float | None,
+        iterations: int | None,
+        jobs: int,
+        scheduler: str | None,
+        save_order: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        request = None
+        if strategy_specs:
+            specs, everything = parse_specs(strategy_specs)
+            request = StrategyRequest(
+                specs, everything, seed, time_limit, iterations, jobs, scheduler, save_order
+            )
+        elif save_order is not None:
+            raise UsageError("--save-order needs --strategy", fix="e.g. --strategy all")
+        return function(*args, strategies=request, **kwargs)
+
+    options = [
+        click.option(
+            "--strategy",
+            "-s",
+            "strategy_specs",
+            multiple=True,
+            metavar="NAMES",
+            help="Also score vertex elimination strategies, comma-separated or repeated: "
+            "forward, backward (= reverse), markowitz, chain, optimal, search, order:a,b,c, "
+            "order:PATH, or all. Block graphs are eliminated block by block (--nodes: node by "
+            "node).",
+        ),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed of searches."),
+        click.option(
+            "--time-limit",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            metavar="SECONDS",
+            help="Time budget of searching strategies (each).",
+        ),
+        click.option(
+            "--iterations",
+            type=click.IntRange(min=1),
+            default=None,
+            metavar="N",
+            help="Iteration budget of searching strategies.",
+        ),
+        click.option(
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            metavar="N",
+            help="Processes for strategies that run restarts in parallel.",
+        ),
+        click.option(
+            "--scheduler",
+            default=None,
+            metavar="ADDRESS",
+            help="Dask scheduler for strategies that run restarts in parallel.",
+        ),
+        click.option(
+            "--save-order",
+            type=click.Path(dir_okay=False),
+            default=None,
+            metavar="PATH",
+            help="Write the best order found, one name per line (read back with order:PATH).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _best(results: list[Any]) -> Any:
+    return min(results, key=lambda r: r.cost.multiplications)
+
+
+def _abbreviate(order: tuple[str, ...]) -> str:
+    if not order:
+        return "—"
+    shown = ", ".join(order[:SHOWN_NAMES])
+    return shown if len(order) <= SHOWN_NAMES else f"{shown}, … (+{len(order) - SHOWN_NAMES})"
+
+
+def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str]) -> None:
+    """Merge strategy results into an ``analyze`` report.
+
+    Rows ``forward`` and ``backward`` already hold the recursion counts (the same numbers,
+    tested); they gain the order, other strategies get rows of their own. Every row gets the
+    ratio of its multiplications to forward's; the cheapest row is highlighted.
+    """
+    from fractions import Fraction
+
+    from graphcost.report import format_int, format_ratio
+    from graphcost.strategies import run_strategy
+
+    if isinstance(report.data, dict) and report.data.get("convention", "elimination") != (
+        "elimination"
+    ):
+        raise UsageError(
+            "--strategy scores vertex elimination orders, which the elimination convention counts",
+            fix="drop --convention dense",
+        )
+    by_name = {r.name: r for r in results}
+    forward = by_name.get("forward") or run_strategy(problem, "forward")
+    base = forward.cost.multiplications
+
+    def ratio(multiplications: int) -> Fraction | None:
+        return Fraction(multiplications, base) if base else None
+
+    def shown(value: Fraction | None) -> str:  # the exact fraction is in the JSON
+        return "—" if value is None else f"{float(value):.4g}"
+
+    width = len(report.columns)
+    rows = [[*row, "", ""] for row in report.rows]
+    for result in results:
+        cells = [_abbreviate(result.order), shown(ratio(result.cost.multiplications))]
+        for row in rows:
+            if row[0] == result.name:
+                row[width:] = cells
+                break
+        else:
+            rows.append(
+                [
+                    result.name,
+                    format_int(result.cost.multiplications),
+                    format_int(result.cost.additions),
+                    *[""] * (width - 3),
+                    *cells,
+                ]
+            )
+    recursion = report.data if isinstance(report.data, dict) else {}
+    for row in rows:
+        counted = recursion.get(str(row[0]))
+        if row[width + 1] == "" and isinstance(counted, dict):
+            row[width + 1] = shown(ratio(counted["multiplications"]))
+    best = _best(results)
+    report.columns = [*report.columns, "order", "÷ forward"]
+    report.rows = rows
+    report.highlight = next(i for i, row in enumerate(rows) if row[0] == best.name)
+    level = "whole blocks" if problem.level == "block" else "single nodes"
+    notes = [f"elimination strategies eliminate {level} ({len(problem.intermediates)} vertices)"]
+    notes.append(
+        f"best: {best.name}, {format_int(best.cost.multiplications)} multiplications "
+        f"({format_ratio(ratio(best.cost.multiplications))} of forward's)"
+    )
+    for result in results:
+        if result.lower_bound is not None or result.proven_optimal:
+            bound = (
+                "" if result.lower_bound is None else f"proven lower bound {result.lower_bound:,}"
+            )
+            proof = "proven optimal" if result.proven_optimal else ""
+            notes.append(f"{result.name}: " + ", ".join(p for p in (bound, proof) if p))
+    report.notes = [*report.notes, *notes, *skipped]
+    if isinstance(report.data, dict):
+        report.data["strategies"] = {
+            r.name: {
+                **r.to_dict(),
+                "ratio_to_forward": None if not base else float(ratio(r.cost.multiplications)),
+            }
+            for r in results
+        }
+        report.data["best_strategy"] = best.name
+        report.data["strategy_level"] = problem.level
+    if report.records:
+        for result in results:
+            report.records[0][f"{result.name}_multiplications"] = result.cost.multiplications
+            report.records[0][f"{result.name}_additions"] = result.cost.additions

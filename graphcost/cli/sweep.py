@@ -1,0 +1,271 @@
+"""``graphcost sweep``: the counts over a grid of symbol values, as CSV (JSON, table) and a plot."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import click
+
+from graphcost.cli.base import cli, output_options, parse_assignments, set_option, warn
+from graphcost.cli.sources import graph_from, graph_source
+
+#: Seconds a sweep runs before the progress bar appears (quick sweeps stay silent).
+PROGRESS_DELAY = 0.5
+
+
+@cli.command()
+@graph_source
+@click.option(
+    "--over",
+    "overs",
+    multiple=True,
+    required=True,
+    metavar="SYMBOL=RANGE",
+    help="A symbol and its values: START:STOP[:STEP] (STOP inclusive: n=3:300:3 is 3, 6, …, "
+    "300) or a list A,B,C. Repeat for a grid (the first --over varies slowest).",
+)
+@set_option
+@click.option(
+    "--convention",
+    "-c",
+    default="elimination",
+    show_default=True,
+    help="Counting convention: elimination or dense.",
+)
+@click.option(
+    "--nodes",
+    is_flag=True,
+    help="Count every point on the graph expanded to single nodes (one task per point; "
+    "use --jobs or --scheduler to spread them).",
+)
+@click.option(
+    "--strategy",
+    default=None,
+    metavar="NAME",
+    help="Also score this vertex elimination strategy at every point (columns strategy, "
+    "strategy_multiplications, strategy_additions); one task per point.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Stop with an error at the first point where a size is not a positive integer "
+    "(default: skip such points and count them in a note on stderr).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Local worker processes for per-point work (--nodes, --strategy).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="Run per-point work on this Dask distributed scheduler (pip install 'graphcost[dask]').",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    default=None,
+    metavar="PATH.png",
+    type=click.Path(dir_okay=False),
+    help="Also draw the speed-up and both counts (log scale) against the swept symbol "
+    "(.png, .svg or .pdf; pip install 'graphcost[plot]').",
+)
+@output_options("csv", "json", "table")
+def sweep(
+    file: str | None,
+    layers: str | None,
+    overs: tuple[str, ...],
+    assignments: tuple[str, ...],
+    convention: str,
+    nodes: bool,
+    strategy: str | None,
+    strict: bool,
+    jobs: int,
+    scheduler: str | None,
+    plot_path: str | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Count FILE (or --layers) at every point of a grid of symbol values.
+
+    One row per point: the symbol values (one column per symbol), then
+    forward_multiplications, forward_additions, backward_multiplications,
+    backward_additions, speedup — the columns of `graphcost analyze --format csv`.
+    Block graphs are evaluated from the exact symbolic counts, vectorised (10^5 points in
+    about a second); points where a size is not a positive integer are skipped and counted
+    on stderr (--strict makes them an error).
+
+    CSV rows are written as they complete: if the sweep is interrupted (Ctrl-C) or crashes,
+    the --output file holds every finished row, each line complete; on a usage error it is
+    left untouched. A progress bar shows on stderr when a sweep takes a while and stderr is a
+    terminal.
+
+    \b
+    Examples:
+      graphcost sweep graphs/exercise-4b.yaml --over n=3:300:3
+      graphcost sweep graphs/exercise-4b.yaml --over n=3:3*10**5:3 -o 4b.csv --plot 4b.png
+      graphcost sweep graphs/exercise-4b-general.yaml --over V=10:100:10 --over V1=5,10,20
+      graphcost sweep --layers 'n,2*n/3,n/3,1' --over n=3:99:3 --format table
+      graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --jobs 4
+      graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --scheduler tcp://127.0.0.1:8786
+    """
+    from graphcost.sweep import CsvRowFile, parse_over, plan_sweep, run_sweep
+
+    graph = graph_from(file, layers)
+    plan = plan_sweep(
+        graph,
+        [parse_over(text) for text in overs],
+        convention=convention,
+        values=parse_assignments(assignments),
+        nodes=nodes,
+        strategy=strategy,
+    )
+    if not plan.per_point and (jobs != 1 or scheduler is not None):
+        warn(
+            "--jobs and --scheduler apply to per-point work (--nodes, --strategy); this "
+            "block-level sweep is vectorised in one process"
+        )
+    keep = plot_path is not None or fmt != "csv"
+    kept: list[tuple[Any, ...]] = []
+    skipped = done = 0
+    sink = CsvRowFile(output, plan.columns) if fmt == "csv" else None
+    try:
+        with (
+            _terminate_as_interrupt(),
+            _progress(plan.total) as advance,
+            sink if sink is not None else contextlib.nullcontext(),
+        ):
+            for chunk in run_sweep(plan, strict=strict, jobs=jobs, scheduler=scheduler):
+                if sink is not None:
+                    sink.write(chunk.rows)
+                if keep:
+                    kept.extend(chunk.rows)
+                skipped += chunk.skipped
+                done += chunk.points
+                advance(chunk.points)
+    except KeyboardInterrupt:
+        if sink is not None and output is not None:
+            warn(
+                f"interrupted after {done:,} of {plan.total:,} points; the "
+                f"{sink.rows_written:,} finished rows are in {output}"
+            )
+        raise
+    if skipped:
+        warn(
+            f"skipped {skipped:,} of {plan.total:,} points where a block size is not a "
+            "positive integer (--strict makes this an error)"
+        )
+    if fmt != "csv":
+        from graphcost.report import emit
+
+        emit(_report(plan, kept, skipped), fmt, output)
+    if plot_path is not None:
+        from graphcost.plot import plot_sweep
+
+        x_axis = max(plan.axes, key=len)  # the longest axis; one curve per other combination
+        plot_sweep(
+            plot_path,
+            plan.columns,
+            kept,
+            x=x_axis.symbol,
+            graph=graph.name,
+            convention=plan.convention,
+            group_by=[axis.symbol for axis in plan.axes if axis is not x_axis and len(axis) > 1],
+        )
+
+
+def _report(plan: Any, rows: list[tuple[Any, ...]], skipped: int) -> Any:
+    from graphcost.report import Report, format_int
+    from graphcost.sweep import rows_as_records
+
+    records = rows_as_records(plan.columns, rows)
+    swept = ", ".join(axis.symbol for axis in plan.axes)
+    return Report(
+        title=f"{plan.graph.name} — {plan.convention} convention, sweep over {swept}",
+        columns=plan.columns,
+        rows=[[format_int(cell) for cell in row] for row in rows],
+        records=records,
+        data={
+            "graph": plan.graph.name,
+            "path": plan.graph.path,
+            "convention": plan.convention,
+            "level": "node" if plan.nodes else "block",
+            "axes": {axis.symbol: list(axis.values) for axis in plan.axes},
+            "fixed": plan.fixed,
+            "points": plan.total,
+            "skipped": skipped,
+            "columns": plan.columns,
+            "rows": records,
+        },
+        notes=[f"{len(rows):,} rows; {skipped:,} points skipped"] if skipped else [],
+    )
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr, shown only after :data:`PROGRESS_DELAY` seconds and only
+    when stderr is a terminal; yields ``advance(points)``."""
+    state: dict[str, Any] = {"done": 0, "bar": None, "task": None}
+    start = time.monotonic()
+    interactive = sys.stderr.isatty()
+
+    def advance(points: int) -> None:
+        state["done"] += points
+        if not interactive:
+            return
+        if state["bar"] is None:
+            if time.monotonic() - start < PROGRESS_DELAY or state["done"] >= total:
+                return
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            bar = Progress(
+                TextColumn("sweep"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(file=sys.stderr),
+                transient=True,
+            )
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task("sweep", total=total)
+        state["bar"].update(state["task"], completed=state["done"])
+
+    try:
+        yield advance
+    finally:
+        if state["bar"] is not None:
+            state["bar"].stop()
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while a sweep runs, so its finished rows are kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

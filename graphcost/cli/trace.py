@@ -1,0 +1,234 @@
+"""``graphcost trace``: the primal trace with the reverse adjoint (or forward tangent) trace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from graphcost.cli.base import cli, load, output_options, parse_assignments, set_option
+
+if TYPE_CHECKING:
+    from graphcost.numeric import NumericModel, Propagation
+    from graphcost.report import Report
+
+#: All output formats of the numeric commands.
+FORMATS = ("table", "json", "csv", "markdown", "latex")
+#: Derivative columns shown in a table (JSON and CSV carry all of them).
+MAX_COLUMNS = 8
+
+
+def point_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--at``, ``--seed``, ``--params`` and ``--set`` (where a graph is evaluated)."""
+    function = click.option(
+        "--params",
+        "params_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="An .npz of parameters (W_<block>, b_<block>, constants); overrides params: file.",
+    )(function)
+    function = click.option(
+        "--seed",
+        type=int,
+        default=0,
+        show_default=True,
+        help="Seed for parameters and inputs given nowhere else "
+        "(W ~ rand(m, n)/sqrt(m), inputs ~ randn).",
+    )(function)
+    function = click.option(
+        "--at",
+        "at",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Value of an input (repeatable; x=0.3,w=0.5 also works); overrides the file's at:. "
+        "On a block input the value is used for every node.",
+    )(function)
+    return set_option(function)
+
+
+def parse_point(items: tuple[str, ...]) -> dict[str, float]:
+    """Parse ``--at x=0.3,w=0.5`` into input values (numbers or safe constant expressions).
+
+    Raises
+    ------
+    UsageError
+    """
+    from graphcost.errors import ExpressionError, UsageError
+    from graphcost.expr import parse_expression
+
+    values: dict[str, float] = {}
+    for item in items:
+        for part in item.split(","):
+            name, sep, text = part.partition("=")
+            name = name.strip()
+            if not sep or not name or not text.strip():
+                raise UsageError(f"--at expects NAME=VALUE, got {part!r}", fix="e.g. --at x=0.3")
+            try:
+                values[name] = float(parse_expression(text, allow_floats=True).evaluate({}))
+            except ExpressionError as error:
+                raise UsageError(f"--at {name}: {error.message}", fix="give a number") from None
+    return values
+
+
+def prepare(
+    file: str,
+    assignments: tuple[str, ...],
+    at: tuple[str, ...],
+    seed: int,
+    params_file: str | None,
+) -> tuple[NumericModel, dict[int, Any], dict[str, str]]:
+    """Load FILE and build its numeric model and the point to evaluate it at."""
+    from graphcost.numeric import build_model, input_values
+
+    graph = load(file)
+    model = build_model(
+        graph, values=parse_assignments(assignments), seed=seed, params_file=params_file
+    )
+    point, sources = input_values(model, parse_point(at), seed=seed)
+    return model, point, sources
+
+
+@cli.command()
+@click.argument("file", metavar="FILE")
+@click.option(
+    "--mode",
+    type=click.Choice(["reverse", "forward"]),
+    default="reverse",
+    show_default=True,
+    help="reverse: adjoints ∂y/∂v (backward recursion); forward: tangents ∂v/∂x "
+    "for every input x (forward recursion).",
+)
+@point_options
+@click.option("--limit", default=100, show_default=True, help="Rows in the table (0: all).")
+@output_options(*FORMATS)
+def trace(
+    file: str,
+    mode: str,
+    at: tuple[str, ...],
+    seed: int,
+    params_file: str | None,
+    assignments: tuple[str, ...],
+    limit: int,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Evaluate the node functions g of FILE and print the trace as a person writes it down.
+
+    One row per node in evaluation order: its definition, its value (the forward primal
+    trace), and in reverse mode its adjoint v̄ = ∂y/∂v for every output y (the reverse
+    adjoint trace, computed by the backward recursion), in forward mode its tangents ∂v/∂x
+    for every input x (forward recursion). Inputs come from --at, the file's at:, or --seed.
+
+    \b
+    Examples:
+      graphcost trace graphs/seed-004-expression.yaml
+      graphcost trace graphs/seed-004-expression.yaml --at x=0.3,w=0.5,b=0.1 --mode forward
+      graphcost trace graphs/seed-004-expression.yaml --format markdown
+      graphcost trace graphs/seed-002-network.yaml --seed 1 --format json
+    """
+    from graphcost.counting import count
+    from graphcost.numeric import backward, forward
+    from graphcost.report import emit
+
+    model, point, sources = prepare(file, assignments, at, seed, params_file)
+    result = (backward if mode == "reverse" else forward)(model, point)
+    counted = count(model.graph, values=parse_assignments(assignments))
+    expected = (counted.backward if mode == "reverse" else counted.forward).multiplications
+    emit(trace_report(model, result, sources, expected, limit), fmt, output)
+
+
+def number(value: float) -> str:
+    """A value as a table shows it: 6 significant digits, no ``-0``."""
+    return "0" if value == 0 else f"{value:.6g}"
+
+
+def trace_report(
+    model: NumericModel,
+    result: Propagation,
+    sources: dict[str, str],
+    counted: int,
+    limit: int,
+) -> Report:
+    """The :class:`~graphcost.report.Report` of a numeric trace."""
+    from graphcost.report import Report, format_int
+
+    graph = model.graph
+    reverse = result.mode == "backward"
+    seeds = model.outputs if reverse else model.inputs
+    seed_names = model.node_names(seeds)
+    headers = [f"∂{s}/∂v" if reverse else f"∂v/∂{s}" for s in seed_names]
+    shown = headers[:MAX_COLUMNS]
+    rows: list[list[Any]] = []
+    records: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
+    for block in graph.order.tolist():
+        definition = model.definitions.get(block)
+        text = definition.text if definition is not None else "input"
+        for i, name in enumerate(model.node_names([block])):
+            value = float(result.values[block][i])
+            derivatives = [float(d) for d in result.deltas[block][i]]
+            record = {"node": name, "definition": text, "value": value}
+            record.update(zip(headers, derivatives, strict=True))
+            records.append(record)
+            nodes.append(
+                {
+                    "node": name,
+                    "block": graph.blocks[block].name,
+                    "definition": text,
+                    "value": value,
+                    ("adjoint" if reverse else "tangent"): dict(
+                        zip(seed_names, derivatives, strict=True)
+                    ),
+                }
+            )
+            if limit == 0 or len(rows) < limit:
+                rows.append(
+                    [name, text, number(value), *(number(d) for d in derivatives[:MAX_COLUMNS])]
+                )
+    point = ", ".join(
+        f"{graph.blocks[b].name} = {number(float(model_value[0]))}"
+        for b, model_value in ((b, result.values[b]) for b in model.inputs)
+        if model.sizes[b] == 1
+    )
+    kind = "reverse adjoint trace" if reverse else "forward tangent trace"
+    title = f"{graph.name} — primal and {kind}" + (f" at {point}" if point else "")
+    recursion = "backward" if reverse else "forward"
+    notes = [
+        f"{format_int(result.multiplications)} multiplications performed by the {recursion} "
+        f"recursion (elimination count: {format_int(counted)})",
+    ]
+    if reverse:
+        order = [graph.blocks[b].name for b in graph.order.tolist()[::-1]]
+        notes.append("adjoints computed from the outputs back: " + ", ".join(order[:12]))
+    drawn = sorted(name for name, source in sources.items() if source.startswith("seed"))
+    if drawn:
+        notes.append(f"inputs drawn from randn (--seed): {', '.join(drawn)}")
+    seeded = sorted(
+        name for name, source in model.param_sources.items() if source.startswith("seed")
+    )
+    if seeded:
+        notes.append(f"parameters drawn from rand/sqrt(rows) (--seed): {', '.join(seeded)}")
+    if len(records) > len(rows):
+        notes.append(f"{len(records) - len(rows):,} more rows (--limit 0 shows all)")
+    if len(headers) > len(shown):
+        notes.append(f"{len(headers) - len(shown)} more derivative columns in json/csv output")
+    data = {
+        "graph": graph.name,
+        "path": graph.path,
+        "mode": "reverse" if reverse else "forward",
+        "multiplications": result.multiplications,
+        "elimination_count": counted,
+        "inputs": model.node_names(model.inputs),
+        "outputs": model.node_names(model.outputs),
+        "nodes": nodes,
+        "jacobian": result.jacobian.tolist(),
+    }
+    return Report(
+        title=title,
+        columns=["node", "definition", "value", *shown],
+        rows=rows,
+        records=records,
+        data=data,
+        notes=notes,
+    )

@@ -1,0 +1,384 @@
+"""The ``g:`` section: one definition per non-input block, parsed safely, and the edges it implies.
+
+A definition is either
+
+- an **elementwise expression** in parent names, numbers, scalar parameters (declared under
+  ``params:``) and the functions of :data:`graphcost.functions.FUNCTIONS`, e.g. ``v3: 1 / v2``
+  or ``x1: sigmoid(z1)``; at node level this is the node function g_v, on blocks it is applied
+  node by node, so every parent has the block's size and the edges are ``diag``;
+- a **layer op** of :data:`graphcost.functions.LAYER_OPS` applied to parent blocks, as the whole
+  entry: ``z1: linear(x0)`` or ``f1: affine(x)`` (several parents: ``h: affine(x, u)``); the
+  edges are ``full`` and the weights come from ``params``.
+
+Expressions go through :func:`graphcost.expr.parse_expression` (an :mod:`ast` whitelist), never
+``eval`` or ``sympify``. The parents of each block follow from its definition; when the file
+also lists ``E``, :func:`check_edges` requires the two to agree.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from graphcost.errors import ExpressionError, GraphValidationError
+from graphcost.expr import MAX_EXPONENT, Expr, parse_expression
+from graphcost.functions import FUNCTIONS, LAYER_OPS, callable_names
+from graphcost.model import INPUT, Block, Edges
+
+#: Keys of ``params:`` that are not parameter names.
+PARAMS_RESERVED = ("file",)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """The definition of one non-input block.
+
+    Attributes
+    ----------
+    block
+        The block's index.
+    text
+        The definition as written.
+    op
+        A name in :data:`~graphcost.functions.LAYER_OPS`, or ``None`` for an elementwise
+        expression.
+    parents
+        Indices of the parent blocks (in the order of first use).
+    expr
+        The parsed expression (for a layer op, the call).
+    constants
+        Names of scalar parameters the expression uses.
+    line
+        The line of the ``g`` entry, when known.
+    """
+
+    block: int
+    text: str
+    op: str | None
+    parents: tuple[int, ...]
+    expr: Expr
+    constants: tuple[str, ...]
+    line: int | None
+
+    @property
+    def elementwise(self) -> bool:
+        """Whether this is an elementwise expression (diag edges) rather than a layer op."""
+        return self.op is None
+
+
+def parameter_names(params: Any) -> frozenset[str]:
+    """The names declared under ``params:`` (those expressions may use as constants)."""
+    if not isinstance(params, Mapping):
+        return frozenset()
+    return frozenset(str(k) for k in params if k not in PARAMS_RESERVED)
+
+
+def parse_definitions(
+    section: Any,
+    blocks: Sequence[Block],
+    params: Any = None,
+    *,
+    path: str | None = None,
+) -> dict[int, Definition]:
+    """Parse the ``g:`` section against the declared blocks.
+
+    Parameters
+    ----------
+    section
+        The raw ``g`` mapping (block name → expression), as the loader keeps it.
+    blocks
+        The graph's blocks.
+    params
+        The raw ``params`` mapping, whose keys expressions may use as scalar constants.
+    path
+        The file, for messages.
+
+    Returns
+    -------
+    dict
+        Block index → :class:`Definition`, for every non-input block.
+
+    Raises
+    ------
+    GraphValidationError, ExpressionError
+        Naming the block, line, and offending value.
+
+    Examples
+    --------
+    >>> from graphcost.loader import graph_from_dict
+    >>> g = graph_from_dict({"V": ["x", "w"], "D'": ["y"], "g": {"y": "x * sin(w)"}})
+    >>> d = parse_definitions(g.extra["g"], g.blocks)
+    >>> [g.blocks[p].name for p in d[2].parents]
+    ['x', 'w']
+    """
+    lines = getattr(section, "lines", {})
+    if not isinstance(section, Mapping):
+        raise GraphValidationError(
+            "'g' must be a mapping from node (or block) name to its definition",
+            path=path,
+            fix="e.g. g: {v1: x * w, v2: v1 + b}",
+        )
+    index = {block.name: i for i, block in enumerate(blocks)}
+    constants = parameter_names(params)
+    clash = sorted(constants & index.keys())
+    if clash:
+        raise GraphValidationError(
+            f"parameter {clash[0]!r} has the name of a node",
+            path=path,
+            line=_line(params, clash[0]),
+            fix="rename the parameter",
+        )
+    definitions: dict[int, Definition] = {}
+    for name, value in section.items():
+        line = lines.get(name)
+        if name not in index:
+            raise GraphValidationError(
+                f"g defines {name!r}, which is not a declared node",
+                path=path,
+                line=line,
+                fix="declare it under D or D' (or fix the name)",
+            )
+        block = index[name]
+        if blocks[block].role == INPUT:
+            raise GraphValidationError(
+                f"g defines input {name!r}; inputs (V) take values, not definitions",
+                path=path,
+                line=line,
+                fix="give input values under at: or with --at",
+            )
+        definitions[block] = _definition(name, value, block, index, constants, path, line)
+    missing = [b.name for i, b in enumerate(blocks) if b.role != INPUT and i not in definitions]
+    if missing:
+        raise GraphValidationError(
+            f"g has no definition for {missing[0]!r}"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+            path=path,
+            line=_line(section, None),
+            fix="define every node of D and D', e.g. " + f"{missing[0]}: relu(...)",
+        )
+    return definitions
+
+
+def _line(container: Any, key: Any) -> int | None:
+    lines = getattr(container, "lines", None)
+    if not isinstance(lines, Mapping) or key is None:
+        return None
+    return lines.get(key)
+
+
+def _definition(
+    name: str,
+    value: Any,
+    block: int,
+    index: Mapping[str, int],
+    constants: frozenset[str],
+    path: str | None,
+    line: int | None,
+) -> Definition:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise GraphValidationError(
+            f"definition of {name!r} must be an expression, got {value!r}",
+            path=path,
+            line=line,
+            fix="e.g. v3: 1 / v2, or z1: affine(x)",
+        )
+    try:
+        expr = parse_expression(
+            value if isinstance(value, str) else repr(value),
+            functions=callable_names(),
+            allow_floats=True,
+        )
+    except ExpressionError as error:
+        fix = error.fix
+        if "unknown function" in error.message:
+            fix = (
+                f"the functions are: {', '.join(sorted(FUNCTIONS))}; "
+                f"layer ops: {', '.join(LAYER_OPS)}"
+            )
+        raise ExpressionError(
+            f"g of {name!r}: {error.message}", path=path, line=line, fix=fix
+        ) from None
+    tree = expr.tree
+    _check_powers(tree, name, path, line)
+    layer_calls = expr.functions & LAYER_OPS.keys()
+    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id in LAYER_OPS:
+        op = tree.func.id
+        parents: list[int] = []
+        for argument in tree.args:
+            if not isinstance(argument, ast.Name) or argument.id not in index:
+                raise GraphValidationError(
+                    f"g of {name!r}: the arguments of {op} must be block names, got "
+                    f"{ast.unparse(argument)!r}",
+                    path=path,
+                    line=line,
+                    fix=f"e.g. {name}: {op}(x) — its weights come from params",
+                )
+            parent = index[argument.id]
+            if parent in parents:
+                raise GraphValidationError(
+                    f"g of {name!r}: block {argument.id!r} is given twice to {op}",
+                    path=path,
+                    line=line,
+                )
+            parents.append(parent)
+        if not parents:
+            raise GraphValidationError(
+                f"g of {name!r}: {op}() needs at least one parent block",
+                path=path,
+                line=line,
+                fix=f"e.g. {name}: {op}(x)",
+            )
+        return Definition(block, expr.text, op, tuple(parents), expr, (), line)
+    if layer_calls:
+        op = sorted(layer_calls)[0]
+        raise GraphValidationError(
+            f"g of {name!r}: {op}(...) must be the whole definition, not part of {expr.text!r}",
+            path=path,
+            line=line,
+            fix="put the layer op in its own block and use that block here",
+        )
+    unknown = sorted(expr.names - index.keys() - constants)
+    if unknown:
+        raise GraphValidationError(
+            f"g of {name!r} uses unknown name {unknown[0]!r} in {expr.text!r}",
+            path=path,
+            line=line,
+            fix="declare it as a node, or as a constant under params: "
+            f"(e.g. params: {{{unknown[0]}: 1.0}})",
+        )
+    used = [index[n] for n in _names_in_order(tree) if n in index]
+    parents_in_order = tuple(dict.fromkeys(used))
+    if block in parents_in_order:
+        raise GraphValidationError(
+            f"g of {name!r} uses {name!r} itself", path=path, line=line, fix="a graph is acyclic"
+        )
+    used_constants = tuple(sorted(expr.names & constants))
+    return Definition(block, expr.text, None, parents_in_order, expr, used_constants, line)
+
+
+def _check_powers(tree: ast.AST, name: str, path: str | None, line: int | None) -> None:
+    """Refuse constant exponents beyond :data:`~graphcost.expr.MAX_EXPONENT` before anything runs.
+
+    A constant exponent is evaluated exactly with the bounded evaluator, so ``2**10**10`` fails
+    here (at load) instead of in sympy or numpy.
+    """
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)):
+            continue
+        if not _is_constant(node.right):
+            continue
+        text = ast.unparse(node.right)
+        try:
+            exponent = Expr(text, node.right, frozenset()).evaluate({})
+            if abs(exponent) > MAX_EXPONENT:
+                raise ExpressionError(
+                    f"exponent {text} is too large (at most {MAX_EXPONENT})",
+                    fix="use a smaller power",
+                )
+            if _is_constant(node.left) and exponent.denominator == 1:
+                whole = ast.unparse(node)
+                Expr(whole, node, frozenset()).evaluate({})
+        except ExpressionError as error:
+            raise ExpressionError(
+                f"g of {name!r}: {error.message}", path=path, line=line, fix=error.fix
+            ) from None
+
+
+def _is_constant(tree: ast.AST) -> bool:
+    return not any(isinstance(node, ast.Name | ast.Call) for node in ast.walk(tree))
+
+
+def _names_in_order(tree: ast.AST) -> list[str]:
+    return [node.id for node in ast.walk(tree) if isinstance(node, ast.Name)]
+
+
+def _is_scalar(block: Block) -> bool:
+    return block.size.text == "1"
+
+
+def _diag_expected(definition: Definition, parent: int, blocks: Sequence[Block]) -> bool | None:
+    """``True``/``False`` when the edge kind matters, ``None`` between two single nodes."""
+    if _is_scalar(blocks[definition.block]) and _is_scalar(blocks[parent]):
+        return None
+    return definition.elementwise
+
+
+def edges_from_definitions(definitions: Mapping[int, Definition], blocks: Sequence[Block]) -> Edges:
+    """The edges the definitions imply: ``full`` into layer ops, ``diag`` into elementwise blocks.
+
+    Between two single nodes the edge is ``full`` (the kinds coincide there).
+    """
+    src, dst, diag, lines = [], [], [], []
+    for block in sorted(definitions):
+        definition = definitions[block]
+        for parent in definition.parents:
+            src.append(parent)
+            dst.append(block)
+            diag.append(bool(_diag_expected(definition, parent, blocks)))
+            lines.append(definition.line or 0)
+    return Edges(
+        np.array(src, dtype=np.int64),
+        np.array(dst, dtype=np.int64),
+        np.array(diag, dtype=bool),
+        np.array(lines, dtype=np.int64),
+    )
+
+
+def check_edges(
+    definitions: Mapping[int, Definition],
+    edges: Edges,
+    blocks: Sequence[Block],
+    *,
+    path: str | None = None,
+) -> None:
+    """Require the edges listed under ``E`` to be exactly those the definitions imply.
+
+    Raises
+    ------
+    GraphValidationError
+        Naming the node and the missing or extra parent, or an edge of the wrong kind.
+    """
+    listed: dict[tuple[int, int], tuple[bool, int]] = {
+        (int(a), int(b)): (bool(d), int(line))
+        for a, b, d, line in zip(edges.src, edges.dst, edges.diag, edges.line, strict=True)
+    }
+    for block in sorted(definitions):
+        definition = definitions[block]
+        name = blocks[block].name
+        for parent in definition.parents:
+            if (parent, block) not in listed:
+                raise GraphValidationError(
+                    f"g of {name!r} ({definition.text}) uses {blocks[parent].name!r}, but E has "
+                    f"no edge [{blocks[parent].name}, {name}]",
+                    path=path,
+                    line=definition.line,
+                    fix=f"add [{blocks[parent].name}, {name}"
+                    + (", diag]" if _diag_expected(definition, parent, blocks) else "]")
+                    + " to E, or leave E out to derive it from g",
+                )
+            is_diag, line = listed[(parent, block)]
+            expected = _diag_expected(definition, parent, blocks)
+            if expected is not None and expected != is_diag:
+                want = "diag (elementwise)" if expected else "full (layer op)"
+                raise GraphValidationError(
+                    f"edge [{blocks[parent].name}, {name}] is {'diag' if is_diag else 'full'}, "
+                    f"but g of {name!r} ({definition.text}) needs a {want} edge",
+                    path=path,
+                    line=line or definition.line,
+                    fix="make E agree with g, or leave E out to derive it from g",
+                )
+    for (parent, block), (_, line) in listed.items():
+        definition = definitions.get(block)
+        if definition is not None and parent not in definition.parents:
+            raise GraphValidationError(
+                f"E has edge [{blocks[parent].name}, {blocks[block].name}], but g of "
+                f"{blocks[block].name!r} ({definition.text}) does not use "
+                f"{blocks[parent].name!r}",
+                path=path,
+                line=line or definition.line,
+                fix="remove the edge, or use the parent in the definition",
+            )

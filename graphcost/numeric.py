@@ -1,0 +1,787 @@
+"""Numeric forward and backward recursion: real Δ values, the multiplications performed, ∂D'/∂V.
+
+Data flow: a :class:`~graphcost.model.Graph` with a ``g:`` section → :func:`build_model` (sizes,
+parsed definitions, parameters θ, compiled node functions) → :func:`evaluate` (the primal values
+α_v) → :func:`local_jacobians` (one factor ∂g_v/∂α_w per edge: a dense matrix on a full edge,
+a vector on a diag edge) → :func:`forward` / :func:`backward` → :class:`Propagation`.
+
+Both recursions are one engine, :func:`_propagate`: the backward recursion is the forward one run
+on the reversed graph with transposed factors and the outputs as seeds. Every product it performs
+is counted where it is performed, and it performs exactly the products of the *elimination*
+convention (:mod:`graphcost.counting`): a product with a unit seed (Δ_uu = 1) is a copy, and a
+structural zero is never stored, so never multiplied. Per block the sensitivity is a dense matrix
+over the seed nodes that reach it through some full edge, plus a vector per seed block that
+reaches it only along diag edges (a diagonal, stored as such). At node level every block is a
+single node, so each step is one numpy operation over all seed directions at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graphcost.definitions import PARAMS_RESERVED, Definition, parse_definitions
+from graphcost.errors import EvaluationError, GraphValidationError, UsageError
+from graphcost.functions import LAYER_OPS, numpy_functions, sympy_functions
+from graphcost.model import INPUT, OUTPUT, Graph
+
+#: Default seed of the random parameters and inputs.
+DEFAULT_SEED = 0
+
+
+@dataclass
+class NumericModel:
+    """A graph with everything needed to evaluate it: sizes, definitions, parameters.
+
+    Attributes
+    ----------
+    graph
+        The graph.
+    sizes
+        The block sizes.
+    definitions
+        Block index → :class:`~graphcost.definitions.Definition` (every non-input block).
+    params
+        Parameter name → array (weights ``W_<block>``, biases ``b_<block>``, scalar constants).
+    param_sources
+        Parameter name → where it came from (``"file"``, the ``.npz`` path, ``"seed N"``).
+    inputs, outputs
+        Input and output block indices, in file order.
+    """
+
+    graph: Graph
+    sizes: list[int]
+    definitions: dict[int, Definition]
+    params: dict[str, np.ndarray]
+    param_sources: dict[str, str]
+    inputs: list[int]
+    outputs: list[int]
+    _kernels: dict[int, Any] = field(default_factory=dict, repr=False)
+
+    def offsets(self, blocks: list[int]) -> dict[int, int]:
+        """First column of each block when ``blocks`` are laid side by side."""
+        out, at = {}, 0
+        for b in blocks:
+            out[b] = at
+            at += self.sizes[b]
+        return out
+
+    def node_names(self, blocks: list[int]) -> list[str]:
+        """Node names of ``blocks`` laid side by side (``x`` or ``x[0]``, ``x[1]``, ...)."""
+        names = []
+        for b in blocks:
+            name = self.graph.blocks[b].name
+            names.extend(
+                [name] if self.sizes[b] == 1 else [f"{name}[{i}]" for i in range(self.sizes[b])]
+            )
+        return names
+
+    def weight_name(self, block: int, parent: int) -> str:
+        """The parameter holding θ for the edges ``parent → block`` of a layer op."""
+        definition = self.definitions[block]
+        name = self.graph.blocks[block].name
+        if len(definition.parents) == 1:
+            return f"W_{name}"
+        return f"W_{name}_{self.graph.blocks[parent].name}"
+
+
+@dataclass(frozen=True)
+class LocalJacobian:
+    """The factor ∂g_dst/∂α_src of one edge at the current point.
+
+    ``value`` is a ``(size_dst, size_src)`` matrix on a full edge and a ``(size,)`` vector (the
+    diagonal) on a diag edge.
+    """
+
+    src: int
+    dst: int
+    diag: bool
+    value: np.ndarray
+
+
+@dataclass
+class Propagation:
+    """The result of a numeric forward or backward recursion.
+
+    Attributes
+    ----------
+    mode
+        ``"forward"`` or ``"backward"``.
+    values
+        Primal value α of every block (a vector of its size).
+    deltas
+        Per block, the dense matrix of its Δ values: forward ``Δ_uv`` for every input node u
+        (shape ``(size_v, |V|)``); backward ``Δ_vy`` for every output node y
+        (shape ``(size_v, |D'|)``), i.e. the adjoints.
+    jacobian
+        ∂D'/∂V, shape ``(|D'|, |V|)``.
+    multiplications
+        Scalar multiplications performed.
+    """
+
+    mode: str
+    values: list[np.ndarray]
+    deltas: list[np.ndarray]
+    jacobian: np.ndarray
+    multiplications: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the model: definitions, parameters, compiled node functions
+
+
+def build_model(
+    graph: Graph,
+    *,
+    values: Mapping[str, int] | None = None,
+    seed: int = DEFAULT_SEED,
+    params_file: str | None = None,
+) -> NumericModel:
+    """Prepare ``graph`` for numeric evaluation.
+
+    Parameters
+    ----------
+    graph
+        A graph with a ``g:`` section.
+    values
+        Size symbol overrides (``--set``).
+    seed
+        Seed of the generator for parameters given neither in the file nor in an ``.npz``
+        (weights ``W ~ rand(m, n)/sqrt(m)`` as in seed 002, likewise biases).
+    params_file
+        An ``.npz`` of parameters (overrides ``params: {file: ...}``).
+
+    Raises
+    ------
+    GraphValidationError, EvaluationError, SizeError
+
+    Examples
+    --------
+    >>> from graphcost.loader import graph_from_dict
+    >>> g = graph_from_dict({"V": ["x"], "D'": ["y"], "g": {"y": "x**2"}})
+    >>> build_model(g).sizes
+    [1, 1]
+    """
+    if "g" not in graph.extra:
+        raise GraphValidationError(
+            "the graph has no node functions (section g)",
+            path=graph.path,
+            fix="define every node of D and D' under g:, e.g. g: {v1: x * w}",
+        )
+    sizes = graph.sizes(values)
+    raw_params = graph.extra.get("params")
+    definitions = parse_definitions(graph.extra["g"], graph.blocks, raw_params, path=graph.path)
+    model = NumericModel(
+        graph=graph,
+        sizes=sizes,
+        definitions=definitions,
+        params={},
+        param_sources={},
+        inputs=graph.blocks_with_role(INPUT),
+        outputs=graph.blocks_with_role(OUTPUT),
+    )
+    _resolve_params(model, raw_params, seed, params_file)
+    return model
+
+
+def _resolve_params(model: NumericModel, raw: Any, seed: int, params_file: str | None) -> None:
+    graph = model.graph
+    if raw is not None and not isinstance(raw, Mapping):
+        raise GraphValidationError(
+            "'params' must be a mapping from parameter name to a number or a list",
+            path=graph.path,
+            fix="e.g. params: {y: 1, W_z1: [[0.1, 0.2]]} or params: {file: weights.npz}",
+        )
+    raw = raw or {}
+    lines = getattr(raw, "lines", {})
+    stored: dict[str, np.ndarray] = {}
+    npz = params_file
+    source = str(params_file) if params_file else None
+    if npz is None and "file" in raw:
+        if not isinstance(raw["file"], str):
+            raise GraphValidationError(
+                "params: file must be a path to an .npz", path=graph.path, line=lines.get("file")
+            )
+        base = Path(graph.path).parent if graph.path else Path.cwd()
+        npz = str(base / raw["file"])
+        source = raw["file"]
+    if npz is not None:
+        stored = _read_npz(npz)
+    expected = _expected_params(model)
+    for name in raw:
+        if name not in PARAMS_RESERVED and name not in expected:
+            raise GraphValidationError(
+                f"unknown parameter {name!r}",
+                path=graph.path,
+                line=lines.get(name),
+                fix=f"this graph's parameters are: {', '.join(expected) or 'none'}",
+            )
+    rng = np.random.default_rng(seed)
+    for name, shape in expected.items():
+        if name in raw:
+            array = _as_array(raw[name], name, graph.path, lines.get(name))
+            origin = "file"
+        elif name in stored:
+            array = stored[name]
+            origin = str(source)
+        elif not shape:
+            raise GraphValidationError(
+                f"constant {name!r} has no value",
+                path=graph.path,
+                fix=f"give it under params:, e.g. params: {{{name}: 1.0}}",
+            )
+        else:
+            # Seed 002: W_l ~ rand(h_{l+1}, h_l) / sqrt(h_{l+1}); biases alike.
+            array = rng.random(shape) / np.sqrt(shape[0])
+            origin = f"seed {seed}"
+        if array.shape != shape:
+            raise EvaluationError(
+                f"parameter {name!r} has shape {array.shape}, expected {shape}",
+                path=graph.path,
+                line=lines.get(name),
+                fix="rows = size of the block, columns = size of the parent block",
+            )
+        if not np.all(np.isfinite(array)):
+            raise EvaluationError(f"parameter {name!r} has non-finite entries", path=graph.path)
+        model.params[name] = array
+        model.param_sources[name] = origin
+
+
+def _expected_params(model: NumericModel) -> dict[str, tuple[int, ...]]:
+    """Every parameter the definitions need, with its shape, in a fixed (file) order."""
+    expected: dict[str, tuple[int, ...]] = {}
+    for block in sorted(model.definitions):
+        definition = model.definitions[block]
+        if definition.op is None:
+            for constant in definition.constants:
+                expected[constant] = ()
+            continue
+        for parent in definition.parents:
+            expected[model.weight_name(block, parent)] = (
+                model.sizes[block],
+                model.sizes[parent],
+            )
+        if LAYER_OPS[definition.op].bias:
+            expected[f"b_{model.graph.blocks[block].name}"] = (model.sizes[block],)
+    return expected
+
+
+def _as_array(value: Any, name: str, path: str | None, line: int | None) -> np.ndarray:
+    try:
+        array = np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        raise EvaluationError(
+            f"parameter {name!r} is not a number or a (nested) list of numbers: {value!r}",
+            path=path,
+            line=line,
+        ) from None
+    return array
+
+
+def _read_npz(path: str) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: np.asarray(data[key], dtype=float) for key in data.files}
+    except FileNotFoundError:
+        raise UsageError(f"parameter file {path!r} not found", fix="check the path") from None
+    except (OSError, ValueError) as error:
+        raise UsageError(
+            f"cannot read parameter file {path!r}: {error}",
+            fix="give an .npz written by numpy.savez with arrays named W_<block>, b_<block>",
+        ) from None
+
+
+@dataclass(frozen=True)
+class _Kernel:
+    """An elementwise definition compiled for numpy: its value and one partial per parent."""
+
+    value: Any
+    partials: tuple[Any, ...]
+
+
+def _kernel(model: NumericModel, block: int) -> _Kernel:
+    if block in model._kernels:
+        return model._kernels[block]
+    import sympy
+
+    definition = model.definitions[block]
+    blocks = model.graph.blocks
+    # Internal names only: a node's name never reaches generated code.
+    arguments = [sympy.Symbol(f"_a{i}", real=True) for i in range(len(definition.parents))]
+    symbols: dict[str, Any] = {
+        blocks[p].name: arguments[i] for i, p in enumerate(definition.parents)
+    }
+    for constant in definition.constants:
+        symbols[constant] = sympy.Float(float(model.params[constant]))
+    expression = definition.expr.to_sympy(symbols, sympy_functions())
+    kernel = _Kernel(
+        value=_compile(expression, len(arguments)),
+        partials=tuple(_compile(sympy.diff(expression, a), len(arguments)) for a in arguments),
+    )
+    model._kernels[block] = kernel
+    return kernel
+
+
+@lru_cache(maxsize=4096)
+def _compile(expression: Any, count: int) -> Any:
+    import sympy
+
+    arguments = [sympy.Symbol(f"_a{i}", real=True) for i in range(count)]
+    return sympy.lambdify(arguments, expression, modules=[numpy_functions(), "numpy"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs and the primal evaluation
+
+
+def input_values(
+    model: NumericModel,
+    at: Mapping[str, Any] | None = None,
+    *,
+    seed: int = DEFAULT_SEED,
+) -> tuple[dict[int, np.ndarray], dict[str, str]]:
+    """The point x: ``at`` overrides the file's ``at:``; the rest is drawn ``randn`` (seeded).
+
+    Returns
+    -------
+    values, sources
+        Input block index → vector, and input name → ``"file"``, ``"--at"`` or ``"seed N"``.
+
+    Raises
+    ------
+    EvaluationError
+        For an unknown input name or a value of the wrong length.
+    """
+    graph = model.graph
+    from_file = graph.extra.get("at") or {}
+    if not isinstance(from_file, Mapping):
+        raise GraphValidationError(
+            "'at' must be a mapping from input name to a value",
+            path=graph.path,
+            fix="e.g. at: {x: 0.3, w: 0.5}",
+        )
+    lines = getattr(from_file, "lines", {})
+    given = {**{k: (v, "file") for k, v in from_file.items()}}
+    given.update({k: (v, "--at") for k, v in (at or {}).items()})
+    names = {graph.blocks[b].name: b for b in model.inputs}
+    for name in given:
+        if name not in names:
+            raise EvaluationError(
+                f"at: {name!r} is not an input",
+                path=graph.path,
+                line=lines.get(name) if given[name][1] == "file" else None,
+                fix=f"the inputs are: {', '.join(names)}",
+            )
+    rng = np.random.default_rng(seed + 1)
+    values: dict[int, np.ndarray] = {}
+    sources: dict[str, str] = {}
+    for name, block in names.items():
+        size = model.sizes[block]
+        draw = rng.standard_normal(size)  # drawn for every input so others stay put
+        if name in given:
+            raw, origin = given[name]
+            vector = _as_array(raw, f"at {name}", graph.path, lines.get(name))
+            if vector.ndim == 0:
+                vector = np.full(size, float(vector))
+            if vector.shape != (size,) or not np.all(np.isfinite(vector)):
+                raise EvaluationError(
+                    f"value of input {name!r} must be a finite number or a list of {size}",
+                    path=graph.path,
+                    line=lines.get(name) if origin == "file" else None,
+                )
+        else:
+            vector, origin = draw, f"seed {seed}"
+        values[block] = vector.astype(float)
+        sources[name] = origin
+    return values, sources
+
+
+def evaluate(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> list[np.ndarray]:
+    """The primal values α_v of every block, in block order.
+
+    Raises
+    ------
+    EvaluationError
+        When a node's value is not finite (e.g. ``log`` of a negative number), naming it.
+    """
+    values: list[np.ndarray] = [np.empty(0)] * len(model.sizes)
+    for block in model.graph.order.tolist():
+        if block in inputs:
+            values[block] = np.asarray(inputs[block], dtype=float)
+            continue
+        definition = model.definitions[block]
+        with np.errstate(all="ignore"):
+            if definition.op is not None:
+                total = np.zeros(model.sizes[block])
+                for parent in definition.parents:
+                    total = total + model.params[model.weight_name(block, parent)] @ values[parent]
+                if LAYER_OPS[definition.op].bias:
+                    total = total + model.params[f"b_{model.graph.blocks[block].name}"]
+                result = total
+            else:
+                kernel = _kernel(model, block)
+                result = kernel.value(*(values[p] for p in definition.parents))
+        values[block] = _finite(model, block, result, "value")
+    return values
+
+
+def _finite(
+    model: NumericModel, block: int, result: Any, what: str, parent: int | None = None
+) -> np.ndarray:
+    vector = np.broadcast_to(np.asarray(result, dtype=float), (model.sizes[block],)).copy()
+    if not np.all(np.isfinite(vector)):
+        definition = model.definitions[block]
+        name = model.graph.blocks[block].name
+        of = f"∂{name}/∂{model.graph.blocks[parent].name}" if parent is not None else name
+        raise EvaluationError(
+            f"the {what} of {of} ({definition.text}) is not finite at this point",
+            path=model.graph.path,
+            line=definition.line,
+            fix="choose other inputs (--at) or parameters, inside the functions' domains",
+        )
+    return vector
+
+
+def local_jacobians(model: NumericModel, values: list[np.ndarray]) -> list[LocalJacobian]:
+    """The factor ∂g_v/∂α_w of every edge at the point ``values``, in edge order."""
+    edges = model.graph.edges
+    factors = []
+    for src, dst, diag in zip(
+        edges.src.tolist(), edges.dst.tolist(), edges.diag.tolist(), strict=True
+    ):
+        definition = model.definitions[dst]
+        if definition.op is not None:
+            matrix = model.params[model.weight_name(dst, src)]
+            factors.append(LocalJacobian(src, dst, False, matrix))
+            continue
+        kernel = _kernel(model, dst)
+        position = definition.parents.index(src)
+        with np.errstate(all="ignore"):
+            raw = kernel.partials[position](*(values[p] for p in definition.parents))
+        vector = _finite(model, dst, raw, "derivative", src)
+        # A full edge between single nodes carries its partial as a 1 × 1 matrix.
+        factors.append(LocalJacobian(src, dst, diag, vector if diag else vector.reshape(1, 1)))
+    return factors
+
+
+# ---------------------------------------------------------------------------------------------
+# The recursion
+
+
+@dataclass
+class _Sensitivity:
+    """Δ of one block w.r.t. the seeds: dense on ``cols``, diagonal per seed block in ``diag``."""
+
+    cols: np.ndarray
+    dense: np.ndarray
+    diag: dict[int, np.ndarray]
+
+
+def _propagate(
+    order: list[int],
+    sizes: list[int],
+    incoming: list[list[tuple[int, bool, np.ndarray]]],
+    seeds: list[int],
+    *,
+    transposed: bool = False,
+) -> tuple[list[_Sensitivity | None], int, dict[int, int], int]:
+    """Δ_{s,v} for every seed node s and block v, visiting ``order``; returns the products made.
+
+    ``incoming[v]`` lists ``(w, is_diag, factor)`` with ``factor`` oriented ``(size_v, size_w)``
+    (a vector when diag), or ``(size_w, size_v)`` when ``transposed`` (the backward recursion
+    passes the factors of the forward graph untransposed and multiplies from the left, as a
+    vector-Jacobian product: BLAS is far faster that way than on a transposed view). Seed
+    blocks hold the identity: a factor out of a seed is copied, not multiplied (unit seed).
+    Sensitivities hold only structurally non-zero entries, so no product with a structural zero
+    is ever formed.
+    """
+    offsets: dict[int, int] = {}
+    total = 0
+    for s in seeds:
+        offsets[s] = total
+        total += sizes[s]
+    seed_set = set(seeds)
+    sens: list[_Sensitivity | None] = [None] * len(sizes)
+    multiplications = 0
+    for v in order:
+        if v in seed_set:
+            continue
+        size = sizes[v]
+        pieces: list[tuple[np.ndarray, np.ndarray]] = []
+        diagonal: dict[int, np.ndarray] = {}
+        for w, is_diag, factor in incoming[v]:
+            if w in seed_set:
+                cols = np.arange(offsets[w], offsets[w] + sizes[w])
+                if is_diag and sizes[w] > 1:
+                    _accumulate(diagonal, w, factor)
+                elif is_diag:
+                    pieces.append((cols, factor.reshape(size, 1)))
+                else:
+                    pieces.append((cols, factor.T if transposed else factor))
+                continue
+            source = sens[w]
+            assert source is not None  # visited earlier: ``order`` is topological
+            if is_diag:
+                pieces.append((source.cols, factor[:, None] * source.dense))
+                multiplications += source.dense.size
+                for s, vector in source.diag.items():
+                    _accumulate(diagonal, s, factor * vector)
+                    multiplications += size
+            else:
+                product = (source.dense.T @ factor).T if transposed else factor @ source.dense
+                pieces.append((source.cols, product))
+                multiplications += factor.size * source.dense.shape[1]
+                for s, vector in source.diag.items():
+                    cols = np.arange(offsets[s], offsets[s] + sizes[s])
+                    if transposed:
+                        pieces.append((cols, (factor * vector[:, None]).T))
+                    else:
+                        pieces.append((cols, factor * vector[None, :]))
+                    multiplications += factor.size
+        sens[v] = _merge(size, pieces, diagonal, offsets, sizes)
+    return sens, multiplications, offsets, total
+
+
+def _accumulate(diagonal: dict[int, np.ndarray], seed: int, vector: np.ndarray) -> None:
+    diagonal[seed] = diagonal[seed] + vector if seed in diagonal else vector
+
+
+def _merge(
+    size: int,
+    pieces: list[tuple[np.ndarray, np.ndarray]],
+    diagonal: dict[int, np.ndarray],
+    offsets: dict[int, int],
+    sizes: list[int],
+) -> _Sensitivity:
+    if len(pieces) == 1:
+        cols, dense = pieces[0]
+    elif not pieces:
+        cols, dense = np.empty(0, dtype=np.int64), np.zeros((size, 0))
+    else:
+        cols = np.unique(np.concatenate([c for c, _ in pieces]))
+        dense = np.zeros((size, len(cols)))
+        for piece_cols, matrix in pieces:
+            if len(piece_cols) == len(cols):
+                dense += matrix  # same column set (both sorted and unique)
+            else:
+                dense[:, np.searchsorted(cols, piece_cols)] += matrix
+    owned = len(pieces) != 1  # a single piece may be a parameter array: never write into it
+    keep: dict[int, np.ndarray] = {}
+    for s, vector in diagonal.items():
+        own = np.arange(offsets[s], offsets[s] + sizes[s])
+        where = np.searchsorted(cols, own)
+        if len(cols) and where[-1] < len(cols) and cols[where[0]] == own[0]:
+            # s also reaches this block through a full edge: the diagonal joins the dense part.
+            if not owned:
+                dense, owned = dense.copy(), True
+            dense[np.arange(size), where] += vector
+        else:
+            keep[s] = vector
+    return _Sensitivity(cols, dense, keep)
+
+
+def _dense(sens: _Sensitivity | None, size: int, width: int, offsets: dict[int, int]) -> np.ndarray:
+    out = np.zeros((size, width))
+    if sens is None:
+        return out
+    out[:, sens.cols] = sens.dense
+    for s, vector in sens.diag.items():
+        out[np.arange(size), offsets[s] + np.arange(size)] = vector
+    return out
+
+
+def forward(
+    model: NumericModel, inputs: Mapping[int, np.ndarray], *, values: list[np.ndarray] | None = None
+) -> Propagation:
+    """Forward recursion Δ_uv = Σ_{w∈P_v} Δ_uw · ∂g_v/∂α_w for every input node u.
+
+    Examples
+    --------
+    >>> from graphcost.loader import graph_from_dict
+    >>> g = graph_from_dict({"V": ["x", "w"], "D": ["v"], "D'": ["y"],
+    ...     "g": {"v": "x * w", "y": "sin(v)"}})
+    >>> m = build_model(g)
+    >>> p = forward(m, {0: [2.0], 1: [3.0]})
+    >>> p.multiplications, p.jacobian.round(4).tolist()
+    (2, [[2.8805, 1.9203]])
+    """
+    values = values if values is not None else evaluate(model, _vectors(inputs))
+    factors = local_jacobians(model, values)
+    incoming: list[list[tuple[int, bool, np.ndarray]]] = [[] for _ in model.sizes]
+    for f in factors:
+        incoming[f.dst].append((f.src, f.diag, f.value))
+    order = model.graph.order.tolist()
+    sens, count, offsets, width = _propagate(order, model.sizes, incoming, model.inputs)
+    deltas = []
+    for b, size in enumerate(model.sizes):
+        if b in offsets:
+            deltas.append(_identity(size, width, offsets[b]))
+        else:
+            deltas.append(_dense(sens[b], size, width, offsets))
+    jacobian = np.vstack([deltas[b] for b in model.outputs])
+    return Propagation("forward", values, deltas, jacobian, count)
+
+
+def backward(
+    model: NumericModel, inputs: Mapping[int, np.ndarray], *, values: list[np.ndarray] | None = None
+) -> Propagation:
+    """Backward recursion Δ_uv = Σ_{w: u∈P_w} ∂g_w/∂α_u · Δ_wv for every output node v.
+
+    The forward engine on the reversed graph, with transposed factors and the outputs as seeds.
+
+    Examples
+    --------
+    >>> from graphcost.loader import graph_from_dict
+    >>> g = graph_from_dict({"V": ["x", "w"], "D": ["v"], "D'": ["y"],
+    ...     "g": {"v": "x * w", "y": "sin(v)"}})
+    >>> p = backward(build_model(g), {0: [2.0], 1: [3.0]})
+    >>> p.multiplications, p.jacobian.round(4).tolist()
+    (2, [[2.8805, 1.9203]])
+    """
+    values = values if values is not None else evaluate(model, _vectors(inputs))
+    factors = local_jacobians(model, values)
+    incoming: list[list[tuple[int, bool, np.ndarray]]] = [[] for _ in model.sizes]
+    for f in factors:
+        incoming[f.src].append((f.dst, f.diag, f.value))
+    order = model.graph.order.tolist()[::-1]
+    sens, count, offsets, width = _propagate(
+        order, model.sizes, incoming, model.outputs, transposed=True
+    )
+    deltas = []
+    for b, size in enumerate(model.sizes):
+        if b in offsets:
+            deltas.append(_identity(size, width, offsets[b]))
+        else:
+            deltas.append(_dense(sens[b], size, width, offsets))
+    jacobian = (
+        np.vstack([deltas[b] for b in model.inputs]).T if model.inputs else np.zeros((width, 0))
+    )
+    return Propagation("backward", values, deltas, jacobian, count)
+
+
+def _identity(size: int, width: int, offset: int) -> np.ndarray:
+    out = np.zeros((size, width))
+    out[np.arange(size), offset + np.arange(size)] = 1.0
+    return out
+
+
+def _vectors(inputs: Mapping[int, Any]) -> dict[int, np.ndarray]:
+    return {b: np.atleast_1d(np.asarray(v, dtype=float)) for b, v in inputs.items()}
+
+
+def outputs_at(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> np.ndarray:
+    """The outputs D' stacked into one vector: the function f: R^V → R^D' the graph computes."""
+    values = evaluate(model, inputs)
+    return np.concatenate([values[b] for b in model.outputs])
+
+
+def finite_differences(
+    model: NumericModel, inputs: Mapping[int, np.ndarray], *, step: float = 1e-6
+) -> np.ndarray:
+    """∂D'/∂V by central differences (seed 002's check), step ``step·max(1, |x_k|)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(|D'|, |V|)``.
+    """
+    base = _vectors(inputs)
+    columns = []
+    for block in model.inputs:
+        for i in range(model.sizes[block]):
+            h = step * max(1.0, abs(float(base[block][i])))
+            plus = {b: v.copy() for b, v in base.items()}
+            minus = {b: v.copy() for b, v in base.items()}
+            plus[block][i] += h
+            minus[block][i] -= h
+            columns.append((outputs_at(model, plus) - outputs_at(model, minus)) / (2 * h))
+    width = sum(model.sizes[b] for b in model.outputs)
+    return np.column_stack(columns) if columns else np.zeros((width, 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two Jacobians compared entry by entry.
+
+    Attributes
+    ----------
+    name
+        What is compared (``"forward vs finite differences"``).
+    abs_error
+        Largest absolute difference.
+    rel_error
+        ``abs_error`` divided by the largest absolute entry of the reference (the absolute
+        error when the reference is zero).
+    tolerance
+        The largest admitted ``rel_error``.
+    """
+
+    name: str
+    abs_error: float
+    rel_error: float
+    tolerance: float
+
+    @property
+    def passed(self) -> bool:
+        """Whether ``rel_error`` is within ``tolerance`` (and finite)."""
+        return bool(np.isfinite(self.rel_error) and self.rel_error <= self.tolerance)
+
+
+def compare(name: str, actual: np.ndarray, reference: np.ndarray, tolerance: float) -> Comparison:
+    """Compare two Jacobians; see :class:`Comparison`.
+
+    Examples
+    --------
+    >>> c = compare("a vs b", np.array([[1.0, 2.0]]), np.array([[1.0, 2.002]]), 1e-2)
+    >>> round(c.abs_error, 6), round(c.rel_error, 6), c.passed
+    (0.002, 0.000999, True)
+    """
+    if actual.size == 0:
+        return Comparison(name, 0.0, 0.0, tolerance)
+    difference = float(np.max(np.abs(actual - reference)))
+    scale = float(np.max(np.abs(reference)))
+    return Comparison(name, difference, difference / scale if scale else difference, tolerance)
+
+
+def check_jacobians(
+    model: NumericModel,
+    inputs: Mapping[int, np.ndarray],
+    *,
+    tolerance: float = 1e-6,
+    agreement: float = 1e-10,
+    step: float = 1e-6,
+) -> tuple[list[Comparison], Propagation, Propagation]:
+    """Forward and backward Jacobians against central finite differences and each other.
+
+    Parameters
+    ----------
+    tolerance
+        Admitted relative error against finite differences.
+    agreement
+        Admitted relative difference between forward and backward.
+    step
+        Finite-difference step (relative to ``max(1, |x_k|)``).
+
+    Returns
+    -------
+    comparisons, forward, backward
+    """
+    values = evaluate(model, _vectors(inputs))
+    ahead = forward(model, inputs, values=values)
+    behind = backward(model, inputs, values=values)
+    reference = finite_differences(model, inputs, step=step)
+    comparisons = [
+        compare("forward vs finite differences", ahead.jacobian, reference, tolerance),
+        compare("backward vs finite differences", behind.jacobian, reference, tolerance),
+        compare("forward vs backward", ahead.jacobian, behind.jacobian, agreement),
+    ]
+    return comparisons, ahead, behind

@@ -1,0 +1,76 @@
+"""The flat record of one count: the stable CSV columns of ``analyze`` and ``sweep``.
+
+One definition for both commands, so a sweep's row at a point is the row ``analyze`` prints
+there: the symbol values (one column per symbol, named as the symbol), then
+:data:`COUNT_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graphcost.counting import CountResult
+
+#: The count columns, after the symbol columns; their names are stable.
+COUNT_COLUMNS = (
+    "forward_multiplications",
+    "forward_additions",
+    "backward_multiplications",
+    "backward_additions",
+    "speedup",
+)
+
+
+def record_columns(symbols: Iterable[str]) -> list[str]:
+    """The column names of a record: the symbols, then :data:`COUNT_COLUMNS`."""
+    return [*symbols, *COUNT_COLUMNS]
+
+
+def speedup_cell(forward: int, backward: int) -> str:
+    """The ``speedup`` cell: forward / backward as the shortest float repr, ``""`` if undefined.
+
+    Python's int / int is correctly rounded, so this equals ``repr(float(Fraction(f, b)))``.
+
+    Examples
+    --------
+    >>> speedup_cell(6300, 800), speedup_cell(1, 0)
+    ('7.875', '')
+    """
+    return repr(forward / backward) if backward else ""
+
+
+def count_record(
+    values: Mapping[str, int],
+    forward_multiplications: int,
+    forward_additions: int,
+    backward_multiplications: int,
+    backward_additions: int,
+) -> dict[str, Any]:
+    """One flat row: symbol columns, then the stable count columns.
+
+    Examples
+    --------
+    >>> count_record({"n": 30}, 6300, 5970, 800, 750)["speedup"]
+    '7.875'
+    """
+    return {
+        **values,
+        "forward_multiplications": forward_multiplications,
+        "forward_additions": forward_additions,
+        "backward_multiplications": backward_multiplications,
+        "backward_additions": backward_additions,
+        "speedup": speedup_cell(forward_multiplications, backward_multiplications),
+    }
+
+
+def result_record(result: CountResult) -> dict[str, Any]:
+    """The record of a numeric :class:`~graphcost.counting.CountResult`."""
+    return count_record(
+        result.values,
+        result.forward.multiplications,
+        result.forward.additions,
+        result.backward.multiplications,
+        result.backward.additions,
+    )

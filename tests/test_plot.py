@@ -1,0 +1,78 @@
+"""Sweep plots: drawn with the Agg canvas, written atomically, clear errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from graphcost.cli import cli
+from graphcost.errors import UsageError
+from graphcost.loader import load_graph
+from graphcost.plot import plot_sweep
+from graphcost.sweep import parse_over, plan_sweep, sweep_rows
+from tests.conftest import GRAPHS
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_draws_png(runner, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    image = tmp_path / "exercise-4b.png"
+    result = runner.invoke(
+        cli,
+        ["sweep", str(GRAPHS / "exercise-4b.yaml"), "--over", "n=3:300:3",
+         "--output", str(tmp_path / "out.csv"), "--plot", str(image)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = image.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (11 * 110, int(4.5 * 110))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exercise-4b.png", "out.csv"]
+
+
+def test_one_curve_per_combination(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    graph = load_graph(GRAPHS / "exercise-4b-general.yaml")
+    plan = plan_sweep(graph, [parse_over("V=10:100:10"), parse_over("V1=5,10,20")])
+    rows, _ = sweep_rows(plan)
+    curves = plot_sweep(
+        tmp_path / "general.svg", plan.columns, rows, x="V", graph=graph.name,
+        convention=plan.convention, group_by=["V1"],
+    )  # fmt: skip
+    assert curves == 3
+    svg = (tmp_path / "general.svg").read_text()
+    assert "exercise-4b-general" in svg
+    assert "V1 = 20" in svg
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("plot.gif", "unknown image type"), ("plot", "unknown image type")]
+)
+def test_bad_suffix(tmp_path: Path, name: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        plot_sweep(tmp_path / name, ["n"], [(1,)], x="n", graph="g", convention="c")
+
+
+def test_nothing_to_plot(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    with pytest.raises(UsageError, match="no rows"):
+        plot_sweep(tmp_path / "p.png", ["n"], [], x="n", graph="g", convention="c")
+
+
+def test_missing_matplotlib_is_a_clear_error(
+    runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for module in [m for m in sys.modules if m.startswith("matplotlib")]:
+        monkeypatch.delitem(sys.modules, module)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
+    result = runner.invoke(
+        cli, ["sweep", str(GRAPHS / "exercise-4b.yaml"), "--over", "n=3", "--plot",
+              str(tmp_path / "p.png")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --plot needs matplotlib")
+    assert "graphcost[plot]" in result.stderr
+    assert not (tmp_path / "p.png").exists()

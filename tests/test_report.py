@@ -1,0 +1,155 @@
+"""Reports: the three formats, exact number formatting, and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphcost.errors import UsageError
+from graphcost.report import (
+    FORMATS,
+    Report,
+    atomic_writer,
+    emit,
+    format_int,
+    format_ratio,
+    render,
+    write_atomic,
+)
+
+
+def _report() -> Report:
+    return Report(
+        title="demo",
+        columns=["schedule", "multiplications"],
+        rows=[["forward", "6,300"], ["backward", "800"]],
+        records=[{"schedule": "forward", "multiplications": 6300}],
+        data={"forward": {"multiplications": np.int64(6300)}, "ratio": Fraction(63, 8)},
+        notes=["a note"],
+    )
+
+
+def test_table() -> None:
+    text = render(_report(), "table")
+    lines = text.splitlines()
+    assert lines[0] == "demo"
+    assert "│ forward  │           6,300 │" in lines
+    assert lines[-1] == "a note"
+
+
+def test_json_handles_numpy_and_fractions() -> None:
+    assert json.loads(render(_report(), "json")) == {
+        "forward": {"multiplications": 6300},
+        "ratio": "63/8",
+    }
+
+
+def test_csv() -> None:
+    assert render(_report(), "csv") == "schedule,multiplications\nforward,6300\n"
+
+
+def test_unknown_format_lists_the_valid_ones() -> None:
+    with pytest.raises(UsageError) as caught:
+        render(_report(), "xml")
+    assert str(caught.value) == f"unknown format 'xml'; choose one of: {', '.join(FORMATS)}"
+    assert {"table", "json", "csv"} <= set(FORMATS)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(6300, "6,300"), (0, "0"), (10**12, "1,000,000,000,000"), ("n**2", "n**2")],
+)
+def test_format_int(value: object, expected: str) -> None:
+    assert format_int(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Fraction(63, 8), "7.875 (63/8)"),
+        (Fraction(2), "2"),
+        (Fraction(1, 3), "0.333333 (1/3)"),
+        (None, "—"),
+        (1.5, "1.5"),
+    ],
+)
+def test_format_ratio(value: object, expected: str) -> None:
+    assert format_ratio(value) == expected
+
+
+def test_emit_writes_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "r.csv"
+    emit(_report(), "csv", str(target))
+    assert target.read_text() == "schedule,multiplications\nforward,6300\n"
+    assert capsys.readouterr().out == ""
+    emit(_report(), "csv")
+    assert capsys.readouterr().out == "schedule,multiplications\nforward,6300\n"
+
+
+def test_write_atomic_replaces(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    write_atomic(target, "new")
+    assert target.read_text() == "new"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+class _Boom(Exception):
+    pass
+
+
+def _write_then_fail(target: Path, error: type[BaseException]) -> None:
+    with atomic_writer(target) as stream:
+        stream.write("half of the new conte")
+        stream.flush()
+        raise error
+
+
+def test_a_failure_while_writing_leaves_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+
+    with pytest.raises(_Boom):
+        _write_then_fail(target, _Boom)
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_a_failure_while_rendering_creates_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "new.json"
+    report = _report()
+
+    def explode(*_: object, **__: object) -> str:
+        raise RuntimeError("renderer failed")
+
+    FORMATS["exploding"] = explode
+    try:
+        with pytest.raises(RuntimeError):
+            emit(report, "exploding", str(target))
+    finally:
+        del FORMATS["exploding"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_binary_mode(tmp_path: Path) -> None:
+    target = tmp_path / "b.bin"
+    with atomic_writer(target, mode="wb") as stream:
+        stream.write(b"\x00\x01")
+    assert target.read_bytes() == b"\x00\x01"
+
+
+def test_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="check that the directory exists"):
+        write_atomic(tmp_path / "absent" / "out.txt", "x")
+
+
+def test_interrupt_while_writing_cleans_up(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    with pytest.raises(KeyboardInterrupt):
+        _write_then_fail(target, KeyboardInterrupt)
+    assert os.listdir(tmp_path) == []

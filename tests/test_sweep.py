@@ -1,0 +1,434 @@
+"""Sweeps: axes, exact vectorised evaluation against analyze and count(), CSV safety, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graphcost import sweep as sweep_module
+from graphcost.cli import cli
+from graphcost.counting import count
+from graphcost.errors import SizeError, UsageError
+from graphcost.layers import layered_graph
+from graphcost.loader import graph_from_dict, load_graph
+from graphcost.records import COUNT_COLUMNS, result_record
+from graphcost.sweep import (
+    CsvRowFile,
+    compile_counts,
+    evaluate_counts,
+    parse_over,
+    plan_sweep,
+    sweep_rows,
+)
+from tests.conftest import GRAPHS, ROOT
+
+EX4B = GRAPHS / "exercise-4b.yaml"
+GENERAL = GRAPHS / "exercise-4b-general.yaml"
+
+
+def reference_row(graph, values: dict[str, int], columns: list[str]) -> tuple:
+    """The row of a plain count() at one point (block level, one graph at a time)."""
+    record = result_record(count(graph, values=values))
+    return tuple(record[column] for column in columns)
+
+
+# --- axes --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("n=3:12:3", [3, 6, 9, 12]),  # stop inclusive
+        ("n=3:13:3", [3, 6, 9, 12]),
+        ("n=5", [5]),
+        ("n=1,2,4", [1, 2, 4]),
+        ("n=10:1:-4", [10, 6, 2]),
+        ("n=1:3", [1, 2, 3]),
+        ("n = 10**2 : 3*10**2 : 10**2", [100, 200, 300]),
+    ],
+)
+def test_parse_over(text: str, values: list[int]) -> None:
+    axis = parse_over(text)
+    assert axis.symbol == "n"
+    assert list(axis.values) == values
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("n", "SYMBOL="),
+        ("=3", "SYMBOL="),
+        ("n=1:2:3:4", "START:STOP"),
+        ("n=1:5:0", "step is 0"),
+        ("n=5:1", "empty"),
+        ("n=1.5:3", "1.5"),
+        ("n=1,,2", "not an integer"),
+        ("n=2/3", "not an integer"),
+        ("n=__import__('os')", "--over"),
+    ],
+)
+def test_parse_over_errors(text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse_over(text)
+
+
+def test_axis_take_large_values_are_python_ints() -> None:
+    axis = parse_over(f"n={10**30}:{10**30 + 4}:2")
+    taken = axis.take(np.array([0, 2]))
+    assert taken.dtype == object
+    assert taken.tolist() == [10**30, 10**30 + 4]
+
+
+@pytest.mark.parametrize(
+    ("overs", "values", "message"),
+    [
+        ([], {}, "at least one --over"),
+        (["n=3", "n=6"], {}, "twice"),
+        (["m=3"], {}, "no symbol 'm'"),
+        (["n=3"], {"n": 6}, "both set"),
+    ],
+)
+def test_plan_errors(overs: list[str], values: dict[str, int], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        plan_sweep(load_graph(EX4B), [parse_over(o) for o in overs], values=values)
+
+
+def test_plan_missing_symbol() -> None:
+    graph = layered_graph(["n", "m", "1"])
+    with pytest.raises(SizeError, match="'m' has no value"):
+        plan_sweep(graph, [parse_over("n=1:3")])
+
+
+def test_too_many_points() -> None:
+    axes = [parse_over("V=1:100000"), parse_over("V1=1:100000")]
+    with pytest.raises(UsageError, match="more than"):
+        plan_sweep(load_graph(GENERAL), axes)
+
+
+# --- exact evaluation --------------------------------------------------------------------------
+
+
+def test_grid_order_and_values_equal_count() -> None:
+    graph = load_graph(GENERAL)
+    plan = plan_sweep(graph, [parse_over("V=1:4"), parse_over("V1=2,5")], values={"V2": 3})
+    rows, skipped = sweep_rows(plan)
+    assert skipped == 0
+    assert [row[:3] for row in rows] == [(v, v1, 3) for v in range(1, 5) for v1 in (2, 5)]
+    for row in rows:
+        values = dict(zip(plan.symbols, row, strict=False))
+        assert row == reference_row(graph, values, plan.columns)
+
+
+def test_inadmissible_points_are_skipped() -> None:
+    graph = load_graph(EX4B)
+    rows, skipped = sweep_rows(plan_sweep(graph, [parse_over("n=-3:30")]))
+    assert [row[0] for row in rows] == list(range(3, 31, 3))  # n ≤ 0 and n % 3 ≠ 0 skipped
+    assert skipped == 34 - 10
+
+
+def test_strict_names_the_block() -> None:
+    plan = plan_sweep(load_graph(EX4B), [parse_over("n=3:10")])
+    with pytest.raises(SizeError, match=r"block 'h1' \(2\*n/3\).*n = 4"):
+        sweep_rows(plan, strict=True)
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        "n=3*10**9:3*10**9+30:3",  # int64 throughout
+        "n=3*10**5:3*10**7:3*10**5",  # counts ~1e22: past int64, Python ints
+        "n=2097150:2097159:3",  # forward crosses 2**63 inside the chunk
+        f"n={3 * 10**40}:{3 * 10**40 + 9}:3",  # symbol values past int64
+    ],
+)
+def test_large_values_are_exact(over: str) -> None:
+    graph = load_graph(EX4B)
+    plan = plan_sweep(graph, [parse_over(over)])
+    rows, _ = sweep_rows(plan)
+    assert rows
+    for row in rows:
+        assert row == reference_row(graph, {"n": row[0]}, plan.columns)
+
+
+def test_int64_bound_decides_the_dtype() -> None:
+    compiled = compile_counts(load_graph(EX4B))
+    small = evaluate_counts(compiled, {"n": np.array([3, 30, 300], dtype=np.int64)})
+    assert all(array.dtype == np.int64 for array in small.counts)
+    big = evaluate_counts(compiled, {"n": np.array([3, 3 * 10**7], dtype=np.int64)})
+    assert big.counts[0].dtype == object
+    assert (
+        big.counts[0].tolist()[1]
+        == count(load_graph(EX4B), values={"n": 3 * 10**7}).forward.multiplications
+    )
+
+
+def test_diag_edges_and_node_level_agree() -> None:
+    # mlp-relu has diag (relu) edges; the per-point node-level count is an independent engine.
+    graph = load_graph(GRAPHS / "mlp-relu.yaml")
+    axes = [parse_over("p=1:6"), parse_over("m1=1,3"), parse_over("m2=2:4")]
+    block, _ = sweep_rows(plan_sweep(graph, axes))
+    nodes, _ = sweep_rows(plan_sweep(graph, axes, nodes=True))
+    assert block == nodes
+    assert len(block) == 6 * 2 * 3
+
+
+def test_floor_sizes_are_evaluated_point_by_point() -> None:
+    graph = graph_from_dict(
+        {
+            "symbols": {"m": 4},
+            "V": {"x": "m"},
+            "D": {"h": "m//2"},
+            "D'": {"y": 1},
+            "E": [["x", "h"], ["h", "y"]],
+        }
+    )
+    plan = plan_sweep(graph, [parse_over("m=1:9")])
+    rows, skipped = sweep_rows(plan)
+    assert skipped == 1  # m = 1: m//2 = 0
+    for row in rows:
+        assert row == reference_row(graph, {"m": row[0]}, plan.columns)
+
+
+def test_dense_convention() -> None:
+    graph = load_graph(GENERAL)
+    plan = plan_sweep(graph, [parse_over("V=1:5")], convention="dense")
+    for row in sweep_rows(plan)[0]:
+        record = result_record(count(graph, convention="dense", values={"V": row[0]}))
+        assert row == tuple(record[c] for c in plan.columns)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    v=st.integers(1, 10**12),
+    v1=st.integers(1, 10**6),
+    v2=st.integers(1, 10**12),
+)
+def test_vectorised_equals_count_anywhere(v: int, v1: int, v2: int) -> None:
+    graph = load_graph(GENERAL)
+    plan = plan_sweep(graph, [parse_over(f"V={v},{v + 1}")], values={"V1": v1, "V2": v2})
+    rows, _ = sweep_rows(plan)
+    for row in rows:
+        assert row == reference_row(graph, {"V": row[0], "V1": v1, "V2": v2}, plan.columns)
+
+
+# --- CsvRowFile --------------------------------------------------------------------------------
+
+
+def test_row_file_renames_on_success(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    with CsvRowFile(target, ["a", "b"]) as sink:
+        sink.write([(1, 2), (3, 4)])
+        assert not target.exists()  # rows go to a temporary file until the end
+    assert target.read_text() == "a,b\n1,2\n3,4\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_row_file_keeps_finished_rows_on_interrupt(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+
+    def interrupted() -> None:
+        with CsvRowFile(target, ["a"]) as sink:
+            sink.write([(1,), (2,)])
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    assert target.read_text() == "a\n1\n2\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_row_file_cuts_a_torn_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out.csv"
+    real_write = os.write
+
+    def torn(descriptor: int, data: bytes) -> int:
+        real_write(descriptor, bytes(data[:3]))  # part of the batch reaches the file...
+        raise KeyboardInterrupt  # ...and the interrupt lands in the middle of the write
+
+    def interrupted() -> None:
+        with CsvRowFile(target, ["a", "b"]) as sink:
+            sink.write([(1, 2)])
+            monkeypatch.setattr(sweep_module.os, "write", torn)
+            sink.write([(333, 444), (5, 6)])
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    assert target.read_text() == "a,b\n1,2\n"
+
+
+def test_row_file_leaves_target_alone_on_user_error(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("previous\n")
+
+    def failing() -> None:
+        with CsvRowFile(target, ["a"]) as sink:
+            sink.write([(1,)])
+            raise SizeError("bad point")
+
+    with pytest.raises(SizeError):
+        failing()
+    assert target.read_text() == "previous\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_row_file_to_a_stream() -> None:
+    stream = io.StringIO()
+    with CsvRowFile(None, ["a"], stream=stream) as sink:
+        sink.write([(1,)])
+    assert stream.getvalue() == "a\n1\n"
+
+
+def test_row_file_missing_directory(tmp_path: Path) -> None:
+    with (
+        pytest.raises(UsageError, match="cannot write"),
+        CsvRowFile(tmp_path / "no" / "out.csv", ["a"]),
+    ):
+        pass
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+
+def test_sweep_csv_reads_back_and_equals_analyze(runner, tmp_path: Path) -> None:
+    output = tmp_path / "grid.csv"
+    result = runner.invoke(
+        cli,
+        [
+            "sweep",
+            str(GENERAL),
+            "--over",
+            "V=3,6",
+            "--over",
+            "V1=1,2,5",
+            "--over",
+            "V2=2,4",
+            "--output",
+            str(output),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    with output.open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert len(rows) == 12
+    assert list(rows[0]) == ["V", "V1", "V2", *COUNT_COLUMNS]
+    for row in rows:
+        settings_ = ["--set", f"V={row['V']},V1={row['V1']},V2={row['V2']}"]
+        analyzed = runner.invoke(cli, ["analyze", str(GENERAL), *settings_, "--format", "csv"])
+        assert analyzed.exit_code == 0
+        (expected,) = list(csv.DictReader(io.StringIO(analyzed.stdout)))
+        assert row == expected
+
+
+def test_sweep_layers_stdout(runner) -> None:
+    result = runner.invoke(cli, ["sweep", "--layers", "n,2*n/3,n/3,1", "--over", "n=1:9"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "n," + ",".join(COUNT_COLUMNS)
+    assert lines[1:] == ["3,9,3,8,3,1.125", "6,60,42,32,22,1.875", "9,189,153,72,57,2.625"]
+    assert "skipped 6 of 9 points" in result.stderr
+
+
+def test_sweep_json_and_table(runner) -> None:
+    result = runner.invoke(cli, ["sweep", str(EX4B), "--over", "n=3:9:3", "--format", "json"])
+    data = json.loads(result.stdout)
+    assert data["columns"][0] == "n"
+    assert [row["forward_multiplications"] for row in data["rows"]] == [9, 60, 189]
+    table = runner.invoke(cli, ["sweep", str(EX4B), "--over", "n=3:9:3", "--format", "table"])
+    assert "189" in table.stdout
+
+
+def test_sweep_strict_leaves_no_file(runner, tmp_path: Path) -> None:
+    output = tmp_path / "strict.csv"
+    result = runner.invoke(
+        cli, ["sweep", str(EX4B), "--over", "n=3:10", "--strict", "--output", str(output)]
+    )
+    assert result.exit_code == 2
+    assert "Error:" in result.stderr
+    assert "'h1'" in result.stderr
+    assert not output.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_jobs_on_block_level_warns(runner) -> None:
+    result = runner.invoke(cli, ["sweep", str(EX4B), "--over", "n=3", "--jobs", "2"])
+    assert result.exit_code == 0
+    assert "vectorised" in result.stderr
+
+
+def test_sweep_nodes_with_jobs_equals_block_level(runner) -> None:
+    graph = str(GRAPHS / "seed-002-network.yaml")
+    base = ["sweep", graph, "--over", "h1=1:4", "--over", "h2=2,3"]
+    block = runner.invoke(cli, base)
+    nodes = runner.invoke(cli, [*base, "--nodes", "--jobs", "2"])
+    assert block.exit_code == 0
+    assert nodes.exit_code == 0, nodes.stderr
+    assert nodes.stdout == block.stdout
+
+
+def test_sweep_strategy_columns(runner) -> None:
+    pytest.importorskip("graphcost.strategies")
+    result = runner.invoke(cli, ["sweep", str(EX4B), "--over", "n=3:9:3", "--strategy", "forward"])
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [row["strategy"] for row in rows] == ["forward"] * 3
+    # Eliminating D in forward order costs what the forward recursion costs.
+    assert [row["strategy_multiplications"] for row in rows] == [
+        row["forward_multiplications"] for row in rows
+    ]
+
+
+def test_sweep_interrupted_leaves_complete_lines(tmp_path: Path) -> None:
+    output = tmp_path / "long.csv"
+    command = [
+        sys.executable, "-m", "graphcost", "sweep", str(EX4B),
+        "--over", "n=3:3*10**9:3", "--output", str(output),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    partial = None
+    while time.monotonic() < deadline:  # wait until some rows have been written
+        found = list(tmp_path.glob(".long.csv.*.partial"))
+        if found and found[0].stat().st_size > 100_000:
+            partial = found[0]
+            break
+        time.sleep(0.05)
+    assert partial is not None, process.stderr.read() if process.poll() is not None else ""
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted after" in stderr
+    assert stderr.rstrip().endswith("Error: interrupted")
+    text = output.read_text()
+    assert text.endswith("\n")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["n", *COUNT_COLUMNS]
+    assert len(rows) > 1000
+    assert all(len(row) == 6 for row in rows)
+    assert [int(row[0]) for row in rows[1:]] == list(range(3, 3 * len(rows), 3))
+    graph = load_graph(EX4B)
+    last = rows[-1]
+    assert tuple(last) == tuple(
+        str(cell) for cell in reference_row(graph, {"n": int(last[0])}, ["n", *COUNT_COLUMNS])
+    )
+    assert list(tmp_path.iterdir()) == [output]
+
+
+def test_sweep_help_mentions_inclusive_stop(runner) -> None:
+    result = runner.invoke(cli, ["sweep", "--help"])
+    assert result.exit_code == 0
+    assert "STOP inclusive" in result.output
+    assert "Examples:" in result.output

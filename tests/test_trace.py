@@ -1,0 +1,219 @@
+"""The trace, check and jacobians commands, and hostile node functions, at the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graphcost.cli import cli
+from tests.conftest import GRAPHS
+
+SEED_004 = str(GRAPHS / "seed-004-expression.yaml")
+
+
+def run(runner, *args: str):
+    return runner.invoke(cli, list(args))
+
+
+def table_cells(output: str) -> dict[str, list[str]]:
+    """Rows of a rich table, by first cell."""
+    rows = {}
+    for line in output.splitlines():
+        if line.startswith(("│", "┃")):
+            cells = [c.strip() for c in line.replace("┃", "│").strip("│").split("│")]
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_seed_004_reverse_table(runner) -> None:
+    result = run(runner, "trace", SEED_004, "--at", "x=0.3,w=0.5,b=0.1")
+    assert result.exit_code == 0, result.output
+    rows = table_cells(result.stdout)
+    # Seed 004: the forward primal trace and the reverse adjoint trace.
+    assert rows == {
+        "node": ["definition", "value", "∂y/∂v"],
+        "x": ["input", "0.3", "-7"],
+        "w": ["input", "0.5", "-4.8"],
+        "b": ["input", "0.1", "-16"],
+        "v1": ["x * w", "0.15", "-16"],
+        "v2": ["v1 + b", "0.25", "-16"],
+        "v3": ["1 / v2", "4", "1"],
+        "y": ["x + v3", "4.3", "1"],
+    }
+    assert "5 multiplications performed by the backward recursion (elimination count: 5)" in (
+        result.stdout
+    )
+
+
+def test_seed_004_forward_tangent_trace(runner) -> None:
+    result = run(runner, "trace", SEED_004, "--mode", "forward")
+    assert result.exit_code == 0, result.output
+    rows = table_cells(result.stdout)
+    assert rows["node"] == ["definition", "value", "∂v/∂x", "∂v/∂w", "∂v/∂b"]
+    assert rows["v3"] == ["1 / v2", "4", "-8", "-4.8", "-16"]  # -1/v2² · (w, x, 1)
+    assert rows["y"] == ["x + v3", "4.3", "-7", "-4.8", "-16"]
+
+
+def test_trace_json_and_csv(runner) -> None:
+    data = json.loads(run(runner, "trace", SEED_004, "--format", "json").stdout)
+    assert data["mode"] == "reverse"
+    assert data["jacobian"][0] == pytest.approx([-7, -4.8, -16])
+    assert {n["node"]: n["adjoint"]["y"] for n in data["nodes"]}["w"] == pytest.approx(-4.8)
+    csv = run(runner, "trace", SEED_004, "--format", "csv").stdout.splitlines()
+    assert csv[0] == "node,definition,value,∂y/∂v"
+    assert csv[1].startswith("x,input,0.3,-7.0")
+
+
+def test_trace_markdown_and_latex(runner) -> None:
+    markdown = run(runner, "trace", SEED_004, "--format", "markdown").stdout
+    assert "| v3 | 1 / v2 | 4 | 1 |" in markdown
+    latex = run(runner, "trace", SEED_004, "--format", "latex").stdout
+    assert "\\begin{tabular}{lrrr}" in latex
+    assert "x & input & 0.3 & -7 \\\\" in latex
+
+
+def test_trace_at_overrides_the_file(runner) -> None:
+    result = run(runner, "trace", SEED_004, "--at", "x=1", "--at", "w=2,b=3", "-f", "json")
+    data = json.loads(result.stdout)
+    values = {n["node"]: n["value"] for n in data["nodes"]}
+    assert values["y"] == pytest.approx(1 + 1 / 5)
+
+
+def test_trace_block_graph_limits_rows(runner) -> None:
+    result = run(runner, "trace", str(GRAPHS / "mlp-relu.yaml"), "--limit", "3")
+    assert result.exit_code == 0, result.output
+    assert "x[2]" in result.stdout
+    assert "x[3]" not in result.stdout
+    assert "(--limit 0 shows all)" in result.stdout
+    assert "parameters drawn from rand/sqrt(rows) (--seed)" in result.stdout
+
+
+@pytest.mark.parametrize("bad", ["x=", "=3", "x", "x=abc()"])
+def test_bad_at_is_a_usage_error(runner, bad: str) -> None:
+    result = run(runner, "trace", SEED_004, "--at", bad)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --at")
+
+
+# --- check -------------------------------------------------------------------------------------
+
+
+def test_seed_002_network_passes_check(runner) -> None:
+    result = run(runner, "check", str(GRAPHS / "seed-002-network.yaml"))
+    assert result.exit_code == 0, result.output
+    rows = table_cells(result.stdout)
+    for name in (
+        "forward vs finite differences",
+        "backward vs finite differences",
+        "forward vs backward",
+        "forward multiplications vs count",
+        "backward multiplications vs count",
+    ):
+        assert rows[name][-1] == "PASS"
+    assert result.stdout.rstrip().endswith("PASS")
+
+
+def test_check_fails_with_exit_1_after_the_table(runner, write_graph) -> None:
+    # relu at its kink: the derivative pos(0) = 0, central differences see 1/2.
+    path = write_graph("V: [x]\nD': [y]\ng: {y: relu(x)}\nat: {x: 0}\n")
+    result = run(runner, "check", str(path))
+    assert result.exit_code == 1
+    rows = table_cells(result.stdout)
+    assert rows["forward vs finite differences"][-1] == "FAIL"
+    assert rows["forward vs finite differences"][0] == "0.5"
+    assert rows["forward vs backward"][-1] == "PASS"
+    assert result.stderr.startswith("Error: check of")
+    assert "forward vs finite differences" in result.stderr
+
+
+def test_check_json(runner) -> None:
+    result = run(runner, "check", SEED_004, "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["passed"] is True
+    assert [c["check"] for c in data["checks"]][:3] == [
+        "forward vs finite differences",
+        "backward vs finite differences",
+        "forward vs backward",
+    ]
+
+
+# --- jacobians ---------------------------------------------------------------------------------
+
+
+def test_jacobians_of_the_relu_network(runner) -> None:
+    result = run(runner, "jacobians", str(GRAPHS / "mlp-relu.yaml"), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("position,factor,rows,columns,rows_value,columns_value,kind")
+    factors = [line.split(",")[1] for line in lines[1:]]
+    assert factors == ["df1/dx", "dz1/df1", "df2/dz1", "dz2/df2", "df3/dz2", "dloss/df3"]
+
+
+def test_jacobians_refuses_a_graph_that_is_not_layered(runner) -> None:
+    result = run(runner, "jacobians", str(GRAPHS / "small.yaml"))
+    assert result.exit_code == 2
+    assert "is not layered" in result.stderr
+
+
+# --- hostile node functions: exit 2, one clear line, nothing runs ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("__import__('os').system('id')", "only plain function names may be called"),
+        ("x.__class__", "attribute access not allowed"),
+        ("(lambda: x)()", "only plain function names may be called"),
+        ("lambda q: x", "lambdas not allowed"),
+        ("[x for x in w]", "comprehensions not allowed"),
+        ("w[0]", "subscripts not allowed"),
+        ("2**10**10", "exponent 10 ** 10 is too large"),
+        ("x ** (10**10)", "exponent 10 ** 10 is too large"),
+        ("system(x)", "unknown function 'system'"),
+        ("exp(x, base=2)", "keyword arguments are not allowed"),
+        ("'rm -rf'", "literal 'rm -rf' is not allowed"),
+    ],
+)
+@pytest.mark.parametrize("command", ["trace", "check", "analyze"])
+def test_hostile_expressions_are_refused(
+    runner, write_graph, monkeypatch, command: str, expression: str, message: str
+) -> None:
+    import os
+
+    def forbidden(*_: object) -> None:
+        raise AssertionError("os.system was called")
+
+    monkeypatch.setattr(os, "system", forbidden)
+    text = f'V: [x, w]\nD\': [y]\ng:\n  y: "{expression}"\n'
+    result = run(runner, command, str(write_graph(text)))
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: ")
+    assert "graph.yaml:4: g of 'y'" in lines[0]
+    assert message in lines[0]
+
+
+def test_unknown_function_lists_the_valid_ones(runner, write_graph) -> None:
+    result = run(runner, "trace", str(write_graph("V: [x]\nD': [y]\ng: {y: frob(x)}\n")))
+    assert result.exit_code == 2
+    assert "the functions are: abs, cos, exp, log, log1p" in result.stderr
+    assert "layer ops: linear, affine" in result.stderr
+
+
+def test_non_finite_value_is_a_clean_error(runner, write_graph) -> None:
+    result = run(
+        runner, "trace", str(write_graph("V: [x]\nD': [y]\ng: {y: log(x)}\nat: {x: -1}\n"))
+    )
+    assert result.exit_code == 2
+    assert "the value of y (log(x)) is not finite" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["trace", "check", "jacobians"])
+def test_help_has_examples(runner, command: str) -> None:
+    result = run(runner, command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.stdout
+    assert f"graphcost {command} graphs/" in result.stdout
