@@ -97,9 +97,19 @@ class CountResult:
             "symbols": dict(self.values),
             "forward": _cost_dict(self.forward),
             "backward": _cost_dict(self.backward),
-            "speedup": None if speedup is None else float(speedup),
+            "speedup": _as_float(speedup),
             "speedup_exact": None if speedup is None else str(speedup),
         }
+
+
+def _as_float(value: Any) -> float | None:
+    """``float(value)``, or ``None`` if undefined or beyond float range (see ``speedup_exact``)."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def _cost_dict(cost: ScheduleCost) -> dict[str, Any]:

@@ -35,10 +35,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from graphcost.errors import UsageError
+from graphcost.errors import GraphTooLargeError, UsageError
 from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, ROLES, Graph
 
 LEVELS = ("auto", "block", "node")
+#: Most edges of a graph eliminated at node level (its adjacency lives in Python sets).
+MAX_NODE_EDGES = 2_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,7 +227,9 @@ def elimination_problem(
 
     Raises
     ------
-    UsageError, SizeError, GraphTooLargeError
+    UsageError, SizeError
+    GraphTooLargeError
+        At node level beyond :data:`MAX_NODE_EDGES` edges.
 
     Examples
     --------
@@ -245,9 +249,18 @@ def elimination_problem(
             "symbolic elimination costs need block level", fix="drop --nodes or the symbolic mode"
         )
     if level == "node":
-        from graphcost.structure import expand
+        from graphcost.structure import expand, expansion_size
 
-        nodes = expand(graph, graph.sizes(values))
+        sizes = graph.sizes(values)
+        node_count, edge_count = expansion_size(graph, sizes)
+        if edge_count > MAX_NODE_EDGES:
+            raise GraphTooLargeError(
+                f"node-level elimination of {graph.name!r} would hold {edge_count:,} edges "
+                f"({node_count:,} nodes; limit {MAX_NODE_EDGES:,} edges)",
+                path=graph.path,
+                fix="eliminate at block level (drop --nodes), or choose smaller sizes with --set",
+            )
+        nodes = expand(graph, sizes)
         code_role = dict(enumerate(ROLES))
         roles = [code_role[int(c)] for c in nodes.role.tolist()]
         return _build(

@@ -33,7 +33,7 @@ from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, ROLE_CODE, Block, Edges
 
 #: Top-level keys of a graph file. Sections read by later stages are kept in ``Graph.extra``.
 CORE_SECTIONS = ("name", "description", "symbols", "V", "D", "D'", "Dprime", "E")
-EXTRA_SECTIONS = ("g", "at", "params")
+EXTRA_SECTIONS = ("g", "at", "params", "published")
 EDGE_KINDS = ("full", "diag")
 # Square brackets are allowed: `graphcost show` names expanded nodes block[i].
 _NAME = re.compile(r"^[^\s,#:{}]+$")
@@ -110,7 +110,12 @@ def parse_yaml(text: str, path: str) -> Any:
     # A big edge list composes into hundreds of thousands of node objects; the cyclic garbage
     # collector's repeated scans of them cost five times the parse. The trees hold no cycles.
     with _gc_paused():
-        return _parse_yaml(text, path)
+        try:
+            return _parse_yaml(text, path)
+        except RecursionError:
+            raise GraphFileError(
+                "the YAML is nested too deeply", path=path, fix="flatten the nested lists"
+            ) from None
 
 
 @contextlib.contextmanager
@@ -141,11 +146,22 @@ def _parse_yaml(text: str, path: str) -> Any:
         raise GraphFileError(f"malformed YAML: {error}", path=path) from None
     if node is None:
         raise GraphFileError("the file is empty", path=path, fix="see the README for the format")
-    return _plain(node, path)
+    return _plain(node, path, set())
 
 
-def _plain(node: yaml.Node, path: str) -> Any:
+def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
     line = node.start_mark.line + 1
+    if isinstance(node, yaml.CollectionNode):
+        # An alias is the same node object again. Reusing a list or mapping can expand
+        # exponentially ("billion laughs") or recursively, so only scalars may be aliased.
+        if id(node) in seen:
+            raise GraphFileError(
+                "a YAML alias (*name) repeats the list or mapping anchored here",
+                path=path,
+                line=line,
+                fix="write the repeated list or mapping out in full",
+            )
+        seen.add(id(node))
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _SCALAR_TAGS:
             raise GraphFileError(
@@ -162,7 +178,7 @@ def _plain(node: yaml.Node, path: str) -> Any:
             raise GraphFileError(
                 f"unsupported YAML tag {node.tag!r}", path=path, line=line, fix=_TAG_FIX
             )
-        items = LocatedList(_plain(item, path) for item in node.value)
+        items = LocatedList(_plain(item, path, seen) for item in node.value)
         items.lines = [item.start_mark.line + 1 for item in node.value]
         return items
     if isinstance(node, yaml.MappingNode):
@@ -174,7 +190,7 @@ def _plain(node: yaml.Node, path: str) -> Any:
         mapping.lines = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
-            key = _plain(key_node, path)
+            key = _plain(key_node, path, seen)
             if isinstance(key, Located | LocatedList):
                 raise GraphFileError("a mapping key must be a scalar", path=path, line=key_line)
             key = str(key)
@@ -185,7 +201,7 @@ def _plain(node: yaml.Node, path: str) -> Any:
                     line=key_line,
                     fix="each key may appear once: merge or rename the entries",
                 )
-            mapping[key] = _plain(value_node, path)
+            mapping[key] = _plain(value_node, path, seen)
             mapping.lines[key] = key_line
         return mapping
     raise GraphFileError("unsupported YAML node", path=path, line=line)  # aliases resolve

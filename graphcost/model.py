@@ -214,9 +214,13 @@ class Graph:
             a, b = int(self.edges.src[e]), int(self.edges.dst[e])
             if not equal(sizes[a], sizes[b]):
                 first, second = self.blocks[a], self.blocks[b]
+                shown = [
+                    str(size) if block.size.text == str(size) else f"{block.size.text} = {size}"
+                    for block, size in ((first, sizes[a]), (second, sizes[b]))
+                ]
                 raise SizeError(
                     f"diag edge [{first.name}, {second.name}] joins blocks of sizes "
-                    f"{first.size.text} = {sizes[a]} and {second.size.text} = {sizes[b]}",
+                    f"{shown[0]} and {shown[1]}",
                     path=self.path,
                     line=int(self.edges.line[e]) or None,
                     fix="a diag edge links node i to node i: give both blocks the same size",
@@ -244,4 +248,8 @@ class Graph:
 def _show_fraction(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
-    return f"{value.numerator}/{value.denominator} = {float(value):.6g}"
+    try:
+        approximate = f" = {float(value):.6g}"
+    except OverflowError:
+        approximate = ""
+    return f"{value.numerator}/{value.denominator}{approximate}"

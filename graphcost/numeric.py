@@ -366,7 +366,7 @@ def input_values(
             fix="e.g. at: {x: 0.3, w: 0.5}",
         )
     lines = getattr(from_file, "lines", {})
-    given = {**{k: (v, "file") for k, v in from_file.items()}}
+    given = {k: (v, "file") for k, v in from_file.items()}
     given.update({k: (v, "--at") for k, v in (at or {}).items()})
     names = {graph.blocks[b].name: b for b in model.inputs}
     for name in given:
@@ -377,7 +377,7 @@ def input_values(
                 line=lines.get(name) if given[name][1] == "file" else None,
                 fix=f"the inputs are: {', '.join(names)}",
             )
-    rng = np.random.default_rng(seed + 1)
+    rng = np.random.default_rng(seed + 1)  # a stream apart from the parameters' one
     values: dict[int, np.ndarray] = {}
     sources: dict[str, str] = {}
     for name, block in names.items():

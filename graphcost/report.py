@@ -224,7 +224,7 @@ def format_ratio(value: Any) -> str:
         return "—"
     try:
         number = float(value)
-    except TypeError:
+    except (TypeError, OverflowError):  # symbolic, or beyond float range: exact only
         return str(value)
     exact = str(value)
     shown = f"{number:.6g}"

@@ -478,6 +478,12 @@ def explicit_order(problem: EliminationProblem, options: StrategyOptions) -> Str
     if Path(argument).is_file():
         return StrategyOutcome(tuple(read_order(argument)))
     names = [part.strip() for part in argument.split(",") if part.strip()]
+    if len(names) == 1 and names[0] not in problem.index:
+        raise GraphFileError(
+            "no such order file, and not a vertex name either",
+            path=names[0],
+            fix="give order:PATH of an existing file, or order:a,b,c with vertex names",
+        )
     return StrategyOutcome(tuple(names))
 
 

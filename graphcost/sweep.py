@@ -163,8 +163,9 @@ class SweepPlan:
         The symbol columns, in the order ``analyze`` gives them.
     nodes
         Count on the expanded graph (one task per point) instead of in closed form.
-    strategy
-        An elimination strategy spec to score at every point, or ``None``.
+    strategy, strategy_options
+        An elimination strategy spec to score at every point (or ``None``), and the
+        :class:`~graphcost.strategies.StrategyOptions` it runs with.
     """
 
     graph: Graph
@@ -421,8 +422,11 @@ def compile_counts(graph: Graph, convention: str = "elimination") -> CompiledCou
     from graphcost.structure import block_structure
 
     chosen = get_convention(convention)
-    size_expressions, symbol_map = graph.symbolic_sizes()  # also checks diag sizes symbolically
-    names = tuple(sorted(symbol_map))
+    names = tuple(sorted(graph.free_symbols))
+    symbol_map = {name: sympy.Symbol(name, positive=True, integer=True) for name in names}
+    # Not graph.symbolic_sizes(): that demands diag-linked sizes be equal as expressions, while
+    # a sweep checks them point by point (a diag edge between n and m is fine where n = m).
+    size_expressions = [block.size.to_sympy(symbol_map) for block in graph.blocks]
     variables = [symbol_map[name] for name in names]
     block_sizes: list[Any] = []
     size_variables: list[Any] = []

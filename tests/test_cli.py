@@ -233,6 +233,26 @@ def test_unreachable_nodes_warn_and_still_count(
             "deeply; simplify it",
         ),
         (
+            "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+            + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)),
+            "{path}:1: a YAML alias (*name) repeats the list or mapping anchored here; write the "
+            "repeated list or mapping out in full",
+        ),
+        (
+            "V: " + "[" * 5000 + "]" * 5000 + "\n",
+            "{path}: the YAML is nested too deeply; flatten the nested lists",
+        ),
+        (
+            "V: {x: 3}\nD': {y: 4}\nE: [[x, y, diag]]\n",
+            "{path}:3: diag edge [x, y] joins blocks of sizes 3 and 4; a diag edge links node i "
+            "to node i: give both blocks the same size",
+        ),
+        (
+            "V: [x]\nD: [a]\nD': [y]\nE: [[x, a], [a, a], [a, y]]\n",
+            "{path}:4: the graph has a cycle: a -> a; a compute graph is acyclic: remove one of "
+            "these edges",
+        ),
+        (
             "V: {x: 'n.__class__'}\nD': [y]\nsymbols: {n: 1}\nE: [[x, y]]\n",
             "{path}:1: size of block 'x': attribute access not allowed in expression "
             "'n.__class__'; use numbers, names, + - * / // ** and parentheses",

@@ -50,3 +50,12 @@ def test_small_graph_by_hand() -> None:
     result = count(load_graph(GRAPHS / "small.yaml"))
     assert (result.forward.multiplications, result.forward.additions) == (6, 3)
     assert (result.backward.multiplications, result.backward.additions) == (4, 2)
+
+
+def test_speedup_beyond_float_range_stays_exact() -> None:
+    n = 3 * 10**900
+    result = count(load_graph(GRAPHS / "exercise-4b.yaml"), values={"n": n})
+    data = result.to_dict()
+    assert data["speedup"] is None  # no float holds (2n + 3)/8
+    assert data["speedup_exact"] == str(Fraction(2 * n + 3, 8))
+    assert data["forward"]["multiplications"] == exercise_4b_formulas(n)[0]

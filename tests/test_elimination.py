@@ -20,7 +20,7 @@ from graphcost.elimination import (
     node_engine,
     problem_from_edges,
 )
-from graphcost.errors import UsageError
+from graphcost.errors import GraphTooLargeError, UsageError
 from graphcost.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS
 
@@ -374,3 +374,9 @@ def test_bit_matrices_compacted_at_every_step_equal_the_set_engine(
             assert bits.indegree[other] == len(sets.preds[other])
             assert bits.outdegree[other] == len(sets.succs[other])
     assert (bits.multiplications, bits.additions) == (sets.multiplications, sets.additions)
+
+
+def test_node_level_elimination_refuses_huge_expansions() -> None:
+    graph = load_graph(GRAPHS / "exercise-4b.yaml")
+    with pytest.raises(GraphTooLargeError, match="node-level elimination of 'exercise-4b'"):
+        elimination_problem(graph, {"n": 3000}, level="node")

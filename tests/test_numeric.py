@@ -350,3 +350,36 @@ def test_missing_npz_is_a_usage_error(tmp_path) -> None:
 def test_graph_without_g_is_refused() -> None:
     with pytest.raises(GraphValidationError, match="no node functions"):
         build_model(load_graph(GRAPHS / "small.yaml"))
+
+
+def test_exercise_4c_linear_network_equation_2() -> None:
+    # Seed 000, 4c, eq. (2): f(x) = Σ_v Σ_v' θ_{v' out} θ_{v v'} x_v,
+    # so ∂f/∂x_v = Σ_v' θ_{v' out} θ_{v v'}.
+    model = build_model(load_graph(GRAPHS / "exercise-4c.yaml"), seed=3)
+    point, _ = input_values(model, seed=3)
+    theta_hidden, theta_out = model.params["W_h"], model.params["W_v_out"]
+    n, m = theta_hidden.shape[1], theta_hidden.shape[0]
+    f = sum(theta_out[0, j] * theta_hidden[j, v] * point[0][v] for v in range(n) for j in range(m))
+    gradient = [sum(theta_out[0, j] * theta_hidden[j, v] for j in range(m)) for v in range(n)]
+    result = backward(model, point)
+    assert float(result.values[model.graph.index["v_out"]][0]) == pytest.approx(f, rel=1e-12)
+    assert result.jacobian[0] == pytest.approx(gradient, rel=1e-12)
+
+
+def test_block_inputs_from_at_list_scalar_and_seed() -> None:
+    data = {
+        "V": {"a": 2, "c": 3},
+        "D'": {"y": 2, "z": 3},
+        "g": {"y": "sin(a)", "z": "exp(c)"},
+        "at": {"a": [0.1, 0.2]},
+    }
+    model = build_model(graph_from_dict(data))
+    values, sources = input_values(model, {"c": 0.5}, seed=4)
+    np.testing.assert_array_equal(values[0], [0.1, 0.2])
+    np.testing.assert_array_equal(values[1], [0.5, 0.5, 0.5])
+    assert sources == {"a": "file", "c": "--at"}
+    drawn, sources = input_values(build_model(graph_from_dict({**data, "at": {}})), seed=4)
+    assert sources == {"a": "seed 4", "c": "seed 4"}
+    assert drawn[1].shape == (3,)
+    with pytest.raises(EvaluationError, match="a list of 2"):
+        input_values(model, {"a": [1.0, 2.0, 3.0]})

@@ -104,3 +104,15 @@ def test_node_level_sweep_identical_on_every_backend(cluster: str) -> None:
     assert sweep_rows(plan, scheduler=cluster) == (one, 0)
     # and the vectorised block-level sweep gives the same rows (an independent engine)
     assert sweep_rows(plan_sweep(graph, plan.axes)) == (one, 0)
+
+
+def test_cli_sweep_on_a_scheduler(cluster: str, runner) -> None:
+    from graphcost.cli import cli
+    from tests.conftest import GRAPHS
+
+    base = ["sweep", str(GRAPHS / "seed-002-network.yaml"), "--over", "h1=1:5"]
+    block = runner.invoke(cli, base)
+    remote = runner.invoke(cli, [*base, "--nodes", "--scheduler", cluster])
+    assert remote.exit_code == 0, remote.stderr
+    assert remote.stdout == block.stdout
+    assert len(remote.stdout.splitlines()) == 6

@@ -76,6 +76,7 @@ def test_format_int(value: object, expected: str) -> None:
         (Fraction(1, 3), "0.333333 (1/3)"),
         (None, "—"),
         (1.5, "1.5"),
+        (Fraction(10**400 + 1, 3), f"{10**400 + 1}/3"),  # beyond float range: exact only
     ],
 )
 def test_format_ratio(value: object, expected: str) -> None:

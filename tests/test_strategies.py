@@ -400,6 +400,12 @@ def test_explicit_order_needs_an_argument_and_a_permutation() -> None:
         run_strategy(problem, "order:v1,v3")
 
 
+def test_a_missing_order_file_is_named(tmp_path) -> None:
+    problem = elimination_problem(graph_from_dict(SEED_004))
+    with pytest.raises(GraphFileError, match=r"best\.txt: no such order file"):
+        run_strategy(problem, f"order:{tmp_path / 'best.txt'}")
+
+
 def test_unreadable_order_file(tmp_path) -> None:
     with pytest.raises(GraphFileError, match="cannot read the order file"):
         read_order(tmp_path / "missing.txt")

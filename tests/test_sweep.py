@@ -33,6 +33,7 @@ from graphcost.sweep import (
     sweep_rows,
 )
 from tests.conftest import GRAPHS, ROOT
+from tests.test_symbolic import block_graphs
 
 EX4B = GRAPHS / "exercise-4b.yaml"
 GENERAL = GRAPHS / "exercise-4b-general.yaml"
@@ -432,3 +433,37 @@ def test_sweep_help_mentions_inclusive_stop(runner) -> None:
     assert result.exit_code == 0
     assert "STOP inclusive" in result.output
     assert "Examples:" in result.output
+
+
+def test_diag_between_different_symbols_is_checked_per_point() -> None:
+    graph = graph_from_dict(
+        {"symbols": {"n": 2, "m": 2}, "V": {"x": "n"}, "D": {"h": "m"}, "D'": {"y": 1},
+         "E": [["x", "h", "diag"], ["h", "y"]]}
+    )  # fmt: skip
+    plan = plan_sweep(graph, [parse_over("n=1:3"), parse_over("m=1:3")])
+    rows, skipped = sweep_rows(plan)
+    assert [row[:2] for row in rows] == [(1, 1), (2, 2), (3, 3)]
+    assert skipped == 6
+    for row in rows:
+        assert row == reference_row(graph, {"n": row[0], "m": row[1]}, plan.columns)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=block_graphs(),
+    b=st.integers(1, 3),
+    convention=st.sampled_from(["elimination", "dense"]),
+)
+def test_vectorised_equals_node_counts_on_random_graphs(
+    data: dict, b: int, convention: str
+) -> None:
+    if data["D"] is None:
+        del data["D"]
+    graph = graph_from_dict(data)
+    plan = plan_sweep(graph, [parse_over("a=1:4")], values={"b": b}, convention=convention)
+    rows, skipped = sweep_rows(plan)
+    assert skipped == 0  # every size form is a positive integer for positive a, b
+    for row in rows:
+        values = dict(zip(plan.symbols, row, strict=False))
+        record = result_record(count(graph, convention=convention, values=values, level="node"))
+        assert row == tuple(record[column] for column in plan.columns)
