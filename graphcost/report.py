@@ -189,16 +189,7 @@ def atomic_writer(path: str | os.PathLike[str], *, mode: str = "w") -> Iterator[
         When the directory does not exist or is not writable.
     """
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{target.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise UsageError(
-            f"cannot write {str(target)!r}: {error.strerror}",
-            fix="check that the directory exists and is writable",
-        ) from None
+    handle, temporary = temporary_beside(target, ".tmp")
     try:
         newline = "" if "b" not in mode else None
         encoding = "utf-8" if "b" not in mode else None
@@ -209,6 +200,31 @@ def atomic_writer(path: str | os.PathLike[str], *, mode: str = "w") -> Iterator[
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def temporary_beside(path: Path, suffix: str) -> tuple[int, str]:
+    """Create a hidden temporary file in ``path``'s directory, with a plain file's mode.
+
+    Returns the open descriptor and the temporary file's path.
+
+    Raises
+    ------
+    UsageError
+        When the directory does not exist or is not writable.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=suffix)
+    except OSError as error:
+        raise UsageError(
+            f"cannot write {str(path)!r}: {error.strerror}",
+            fix="check that the directory exists and is writable",
+        ) from None
+    # mkstemp creates the file private (0600); give it the mode a plain open() would.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(handle, 0o666 & ~umask)
+    return handle, temporary
 
 
 def format_int(value: Any) -> str:

@@ -194,6 +194,7 @@ class Restart:
     seed: int
     iterations: int | None
     seconds: float | None
+    target: int | None = None
 
     def __call__(self, restart: int) -> tuple[int, list[int], int]:
         return anneal(
@@ -202,6 +203,7 @@ class Restart:
             rng=random.Random(f"graphcost-search:{self.seed}:{restart}"),
             iterations=self.iterations,
             seconds=self.seconds,
+            target=self.target,
         )
 
 
@@ -212,12 +214,14 @@ def anneal(
     rng: random.Random,
     iterations: int | None = None,
     seconds: float | None = None,
+    target: int | None = None,
 ) -> tuple[int, list[int], int]:
     """Simulated annealing from ``start``; returns (best cost, best order, iterations run).
 
     At least one of ``iterations`` and ``seconds`` must be given; the temperature follows
-    the larger of the two fractions of budget used. The returned order is never worse than
-    ``start``.
+    the larger of the two fractions of budget used. The search stops early once an order
+    costs ``target`` or less (a proven lower bound: nothing cheaper exists). The returned
+    order is never worse than ``start``.
 
     Examples
     --------
@@ -243,7 +247,7 @@ def anneal(
         totals[k + 1] = totals[k] + kernel.step(state, vertex)
     current = totals[count]
     best, best_order = current, list(order)
-    if count < 2:
+    if count < 2 or (target is not None and best <= target):
         return best, best_order, 0
     window = min(MAX_WINDOW, count - 1)
     ratio = END_TEMPERATURE / START_TEMPERATURE
@@ -292,13 +296,17 @@ def anneal(
         current += delta
         if current < best:
             best, best_order = current, list(order)
+            if target is not None and best <= target:
+                break
     return best, best_order, done
 
 
 def search_order(
-    problem: EliminationProblem, options: StrategyOptions
+    problem: EliminationProblem, options: StrategyOptions, *, target: int | None = None
 ) -> tuple[int, list[int], int]:
     """Run the search as ``options`` ask; returns (cost, order as vertex indices, start cost).
+
+    ``target``, a proven lower bound, stops every restart as soon as it is reached.
 
     Raises
     ------
@@ -315,7 +323,7 @@ def search_order(
     seconds = options.time_limit
     if seconds is None and options.iterations is None:
         seconds = DEFAULT_SECONDS
-    restart = Restart(problem, tuple(start), options.seed, options.iterations, seconds)
+    restart = Restart(problem, tuple(start), options.seed, options.iterations, seconds, target)
     restarts = max(1, options.jobs)
     if restarts == 1 and options.scheduler is None:
         runs = [restart(0)]
@@ -353,12 +361,12 @@ def search(problem: EliminationProblem, options: StrategyOptions) -> StrategyOut
     >>> result.cost.multiplications, result.lower_bound, result.proven_optimal
     (3, 3, True)
     """
-    cost, order, _ = search_order(problem, options)
     bound = None
     if problem.level == "node":
         from graphcost.exact import lower_bound
 
         bound = lower_bound(problem)
+    cost, order, _ = search_order(problem, options, target=bound)
     return StrategyOutcome(
         tuple(order), lower_bound=bound, proven_optimal=bound is not None and cost == bound
     )

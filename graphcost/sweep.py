@@ -37,7 +37,6 @@ import contextlib
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +47,7 @@ import numpy as np
 from graphcost.errors import ExpressionError, GraphcostError, SizeError, UsageError
 from graphcost.model import Graph
 from graphcost.records import count_record, record_columns, speedup_cell
+from graphcost.report import temporary_beside
 
 #: Most points a sweep may have (the product of the axes' lengths).
 MAX_POINTS = 10**9
@@ -801,20 +801,7 @@ class CsvRowFile:
 
     def __enter__(self) -> CsvRowFile:
         if self.path is not None:
-            directory = self.path.parent if str(self.path.parent) else Path(".")
-            try:
-                self._descriptor, self._temporary = tempfile.mkstemp(
-                    dir=directory, prefix=f".{self.path.name}.", suffix=".partial"
-                )
-            except OSError as error:
-                raise UsageError(
-                    f"cannot write {str(self.path)!r}: {error.strerror}",
-                    fix="check that the directory exists and is writable",
-                ) from None
-            # mkstemp creates the file private (0600); give it the mode a plain open() would.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(self._descriptor, 0o666 & ~umask)
+            self._descriptor, self._temporary = temporary_beside(self.path, ".partial")
         self._emit(_csv_text([self.columns]))
         return self
 

@@ -307,3 +307,22 @@ def test_analyze_source_errors(runner, arguments: list[str], message: str) -> No
     assert result.stderr.startswith("Error: ")
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_analyze_diag_between_different_symbols(runner, write_graph) -> None:
+    path = write_graph(
+        """
+        symbols: {n: 2, m: 2}
+        V: {x: n}
+        D: {h: m}
+        D': {y: 1}
+        E: [[x, h, diag], [h, y]]
+        """
+    )
+    # Formulas need n = m as expressions; the values n = m = 2 are still counted.
+    plain = runner.invoke(cli, ["analyze", str(path)])
+    assert plain.exit_code == 0, plain.stderr
+    assert "formula" not in plain.output
+    asked = runner.invoke(cli, ["analyze", str(path), "--symbolic"])
+    assert asked.exit_code == 2
+    assert "diag edge" in asked.stderr

@@ -91,10 +91,16 @@ def analyze(
     values = parse_assignments(assignments)
     unset = graph.free_symbols - graph.symbols.keys() - values.keys()
     formulas = None
-    if symbolic or latex or unset or (graph.free_symbols and not values):
+    asked = symbolic or latex or bool(unset)
+    if asked or (graph.free_symbols and not values):
+        from graphcost.errors import SizeError
         from graphcost.symbolic import symbolic_counts
 
-        formulas = symbolic_counts(graph, convention=convention)
+        try:
+            formulas = symbolic_counts(graph, convention=convention)
+        except SizeError:  # e.g. a diag edge between sizes equal only at these values
+            if asked:
+                raise
     if strategies is not None:
         strategies.require_values(unset)
     if unset and formulas is not None:

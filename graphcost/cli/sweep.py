@@ -161,9 +161,10 @@ def sweep(
             )
         raise
     if skipped:
+        diag = " or diag-linked sizes differ" if graph.edges.diag.any() else ""
         warn(
             f"skipped {skipped:,} of {plan.total:,} points where a block size is not a "
-            "positive integer (--strict makes this an error)"
+            f"positive integer{diag} (--strict makes this an error)"
         )
     if fmt != "csv":
         from graphcost.report import emit
