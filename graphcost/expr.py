@@ -174,7 +174,7 @@ def parse_expression(
         tree = ast.parse(source, mode="eval").body
     except (SyntaxError, ValueError) as error:
         raise ExpressionError(
-            f"cannot parse expression {source!r}: {getattr(error, 'msg', error)}",
+            f"cannot parse expression {_abbreviate(source)!r}: {getattr(error, 'msg', error)}",
             fix="use numbers, names, + - * / // ** and parentheses",
         ) from None
     except (RecursionError, MemoryError):

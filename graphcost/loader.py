@@ -19,6 +19,7 @@ import contextlib
 import gc
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,7 @@ def load_graph(path: str | os.PathLike[str]) -> Graph:
         A size expression is malformed or unsafe.
     """
     shown = str(path)
+    _refuse_devices(Path(path), shown)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -172,7 +174,15 @@ def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
             )
         if node.tag == "tag:yaml.org,2002:str":
             return node.value
-        return yaml.constructor.SafeConstructor().construct_object(node)
+        try:
+            return yaml.constructor.SafeConstructor().construct_object(node)
+        except ValueError as error:  # e.g. an integer of more than 4300 digits
+            raise GraphFileError(
+                f"cannot read the value {node.value[:40]!r}{'...' if len(node.value) > 40 else ''}"
+                f": {error}",
+                path=path,
+                line=line,
+            ) from None
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
             raise GraphFileError(
@@ -498,6 +508,7 @@ def read_edge_file(
     GraphFileError, GraphValidationError
     """
     where = shown or str(file)
+    _refuse_devices(file, where)
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -557,6 +568,16 @@ def read_edge_file(
     edges = Edges(ends[0], ends[1], diag, np.array(kept, dtype=np.int64) + 1)
     _check_duplicates(edges, blocks, where)
     return edges
+
+
+def _refuse_devices(path: Path, shown: str) -> None:
+    """Refuse character and block devices: reading /dev/zero would never end."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # reading reports it
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise GraphFileError("is a device, not a file", path=shown, fix="give a regular file")
 
 
 def _read_simple_edges(
@@ -680,15 +701,19 @@ def unreachable_warnings(graph: Graph) -> list[str]:
     ]
     dead = [b.name for i, b in enumerate(graph.blocks) if not to_output[i] and b.role != OUTPUT]
     if unreached:
+        them, their = ("them", "theirs") if len(unreached) > 1 else ("it", "its")
         warnings.append(
             f"{_names(unreached)} reached by no input: Δ_uv is structurally zero there; "
-            "the forward recursion counts no products for them, the backward recursion "
-            "still counts theirs"
+            f"the forward recursion counts no products for {them}, the backward recursion "
+            f"still counts {their}"
         )
     if dead:
+        reach, them, their = (
+            ("reach", "them", "theirs") if len(dead) > 1 else ("reaches", "it", "its")
+        )
         warnings.append(
-            f"{_names(dead)} reach no output: the backward recursion counts no products "
-            "for them, the forward recursion still counts theirs"
+            f"{_names(dead)} {reach} no output: the backward recursion counts no products "
+            f"for {them}, the forward recursion still counts {their}"
         )
     return warnings
 

@@ -38,7 +38,12 @@ def speedup_cell(forward: int, backward: int) -> str:
     >>> speedup_cell(6300, 800), speedup_cell(1, 0)
     ('7.875', '')
     """
-    return repr(forward / backward) if backward else ""
+    if not backward:
+        return ""
+    try:
+        return repr(forward / backward)
+    except OverflowError:  # beyond float range (n = 3·10^900): float("inf") reads it back
+        return "inf"
 
 
 def count_record(

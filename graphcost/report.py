@@ -12,6 +12,8 @@ import csv
 import io
 import json
 import os
+import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -51,16 +53,24 @@ class Report:
     highlight: int | None = None
 
 
-def _render_table(report: Report, *, color: bool = False, width: int = 100) -> str:
+#: Width of tables written to files and pipes: wide enough that formulas do not wrap.
+FILE_WIDTH = 200
+_NUMBER = re.compile(r"^[-+]?[\d,._]+(e[-+]?\d+)?( \(.*\))?$|^—$")
+
+
+def _render_table(report: Report, *, color: bool = False) -> str:
     from rich.console import Console
     from rich.table import Table
 
     table = Table()
     for i, column in enumerate(report.columns):
-        table.add_column(column, justify="left" if i == 0 else "right")
+        cells = [str(row[i]) for row in report.rows if i < len(row)]
+        numeric = i > 0 and all(_NUMBER.match(cell) for cell in cells)
+        table.add_column(column, justify="right" if numeric else "left")
     for i, row in enumerate(report.rows):
         table.add_row(*(str(cell) for cell in row), style="bold" if i == report.highlight else None)
     buffer = io.StringIO()
+    width = shutil.get_terminal_size().columns if color else FILE_WIDTH
     console = Console(file=buffer, force_terminal=color, width=width, highlight=False)
     if report.title:
         console.print(report.title, style="bold", markup=False)

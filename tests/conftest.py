@@ -35,3 +35,24 @@ def write_graph(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def peak_allocation() -> Callable[..., int]:
+    """Run ``function(*args)`` under tracemalloc and return the peak bytes it allocated.
+
+    "Refuses at once" is checked by memory, not by the clock: a refusal that expanded the
+    graph or built the huge number first would allocate far more than the bound.
+    """
+    import tracemalloc
+
+    def measure(function: Callable[..., object], *args: object) -> int:
+        tracemalloc.start()
+        try:
+            function(*args)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        return peak
+
+    return measure

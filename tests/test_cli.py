@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +66,31 @@ def test_analyze_json_matches_the_exercise_4b_formulas(runner: CliRunner, n: int
     assert data["symbols"] == {"n": n}
 
 
+@pytest.mark.parametrize("n_text", ["3*10**900", "3*10**1000*10**1000*10**1000*10**1000*10**1000"])
+def test_counts_beyond_float_range_and_4300_digits_stay_exact(
+    runner: CliRunner, n_text: str
+) -> None:
+    n = 3 * 10 ** (900 if n_text == "3*10**900" else 5000)
+    forward, backward = n * (n // 3) * (2 * n // 3 + 1), (2 * n // 3) * (n // 3 + n)
+    result = runner.invoke(cli, ["analyze", EX4B, "--set", f"n={n_text}", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["forward"]["multiplications"], data["backward"]["multiplications"]) == (
+        forward,
+        backward,
+    )
+    assert data["speedup"] is None  # (2n + 3)/8 has no float; the exact value is kept
+    assert data["speedup_exact"] == f"{2 * n + 3}/8"
+    table = runner.invoke(cli, ["analyze", EX4B, "--set", f"n={n_text}"])
+    assert table.exit_code == 0, table.stderr
+    shown = "".join(table.stdout.split())  # rich wraps the long note
+    assert f"speed-up(forward/backwardmultiplications):{2 * n + 3}/8" in shown
+    csv = runner.invoke(cli, ["analyze", EX4B, "--set", f"n={n_text}", "-f", "csv"])
+    assert csv.stdout.splitlines()[1] == f"{n},{forward},{data['forward']['additions']}," + (
+        f"{backward},{data['backward']['additions']},inf"
+    )
+
+
 def test_analyze_csv_is_exact(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["analyze", str(GRAPHS / "small.yaml"), "-f", "csv", "-c", "dense"])
     assert result.exit_code == 0, result.stderr
@@ -106,6 +130,11 @@ def test_show_edges_round_trips(runner: CliRunner, tmp_path: Path) -> None:
     assert data["backward"]["multiplications"] == 4 * (2 + 6)
 
 
+def test_show_refuses_a_negative_limit(runner: CliRunner) -> None:
+    line = fails_cleanly(runner.invoke(cli, ["show", EX4B, "--limit", "-1"]))
+    assert line.startswith("Error: Invalid value for '--limit': -1 is not in the range x>=0")
+
+
 def test_show_table(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["show", str(GRAPHS / "small.yaml"), "--limit", "2"])
     assert result.exit_code == 0, result.stderr
@@ -132,11 +161,12 @@ def test_unreachable_nodes_warn_and_still_count(
     result = runner.invoke(cli, ["analyze", str(path), "-f", "json"])
     assert result.exit_code == 0
     warnings = result.stderr.splitlines()
-    assert len(warnings) == 2
-    assert warnings[0].startswith(f"Warning: {path}: node 'b' reached by no input")
-    assert "the forward recursion counts no products for them" in warnings[0]
-    assert warnings[1].startswith(f"Warning: {path}: nodes 'x2', 'c', 'd' reach no output")
-    assert "the backward recursion counts no products for them" in warnings[1]
+    assert warnings == [
+        f"Warning: {path}: node 'b' reached by no input: Δ_uv is structurally zero there; the "
+        "forward recursion counts no products for it, the backward recursion still counts its",
+        f"Warning: {path}: nodes 'x2', 'c', 'd' reach no output: the backward recursion counts "
+        "no products for them, the forward recursion still counts theirs",
+    ]
     data = json.loads(result.stdout)
     # By hand: forward, a has 1 input ancestor (x1) × 2 successors (y, d); c, d reach no
     # further node. Backward, a has 2 predecessors (x1, b) × 1 output descendant. Every Δ
@@ -263,9 +293,7 @@ def test_bad_graph_files(
     runner: CliRunner, write_graph: Callable[..., Path], text: str, expected: str
 ) -> None:
     path = write_graph(text)
-    start = time.perf_counter()
     line = fails_cleanly(runner.invoke(cli, ["analyze", str(path)]))
-    assert time.perf_counter() - start < 2.0
     assert line == "Error: " + expected.format(path=path)
 
 
@@ -301,6 +329,7 @@ def test_bad_edge_files(
     [
         (["analyze", "absent.yaml"], "absent.yaml: no such file; check the path (examples are "
          "in graphs/)"),
+        (["analyze", "/dev/zero"], "/dev/zero: is a device, not a file; give a regular file"),
         (["analyze", EX4B, "--set", "n"], "--set expects SYMBOL=VALUE, got 'n'; e.g. --set "
          "n=300"),
         (["analyze", EX4B, "--set", "=3"], "--set expects SYMBOL=VALUE, got '=3'; e.g. --set "
@@ -344,16 +373,13 @@ def test_bad_command_lines(runner: CliRunner, args: list[str], expected: str) ->
 def test_too_large_for_nodes_refuses_at_once(runner: CliRunner) -> None:
     runner.invoke(cli, ["analyze", EX4B, "--nodes", "--set", "n=3"])  # import lazily-loaded code
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         result = runner.invoke(cli, ["analyze", EX4B, "--nodes", "--set", "n=3*10**9"])
-        elapsed = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     line = fails_cleanly(result)
     assert "too large to expand to nodes: 6,000,000,001 nodes" in line
-    assert elapsed < 0.5
     assert peak < 5 * 1024**2
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 
 import numpy as np
@@ -107,15 +106,12 @@ def test_expanding_a_huge_graph_refuses_at_once() -> None:
     graph = _ex4b()
     sizes = graph.sizes({"n": 3 * 10**9})
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         with pytest.raises(GraphTooLargeError) as caught:
             expand(graph, sizes)
-        elapsed = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert elapsed < 0.1
     assert peak < 1024**2
     assert "6,000,000,001 nodes and 8,000,000,001,000,000,000 edges" in caught.value.message
 

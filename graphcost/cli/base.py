@@ -25,6 +25,7 @@ class GraphcostGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra.pop("standalone_mode", None)
+        _allow_long_integers()
         try:
             result = super().main(args, prog_name or "graphcost", standalone_mode=False, **extra)
         except click.exceptions.Exit as done:
@@ -56,6 +57,18 @@ class GraphcostGroup(click.Group):
                 EXIT_USAGE,
             )
         sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+#: Decimal digits an exact count may have when printed. Sizes are bounded by the expression
+#: evaluator (MAX_RESULT_BITS, about 30,000 digits) and a count multiplies at most three of
+#: them, so this covers every count; Python's default guard (4,300 digits) would not.
+MAX_PRINTED_DIGITS = 100_000
+
+
+def _allow_long_integers() -> None:
+    current = sys.get_int_max_str_digits()
+    if current and current < MAX_PRINTED_DIGITS:
+        sys.set_int_max_str_digits(MAX_PRINTED_DIGITS)
 
 
 def _fail(message: str, code: int) -> None:

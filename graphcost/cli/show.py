@@ -28,7 +28,13 @@ ROLE_NAMES = ("V", "D", "D'")
     "loads back; edges: from,to lines (for E: {file: ...}).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file.")
-@click.option("--limit", default=50, show_default=True, help="Edges listed in the table (0: all).")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Edges listed in the table (0: all).",
+)
 def show(file: str, assignments: tuple[str, ...], fmt: str, output: str | None, limit: int) -> None:
     """Expand the block graph FILE to single nodes and print or export it.
 
