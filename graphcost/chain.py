@@ -82,7 +82,7 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
     >>> [(f.numerator, f.rows, f.columns, f.forward_multiplications) for f in jacobian_chain(g)]
     [('h', 'n', 'n', 0), ('y', 'n', '1', 3)]
     """
-    chain = _chain(graph)
+    chain = _chain(graph, values)
     sizes = graph.sizes(values)
     structure = block_structure(graph, sizes)
     edge_of = {
@@ -117,37 +117,14 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
     return factors
 
 
-def _chain(graph: Graph) -> list[int]:
-    inputs = graph.blocks_with_role(INPUT)
-    outputs = graph.blocks_with_role(OUTPUT)
-    fix = "jacobians needs a layered graph: x → b1 → … → y, one edge into and out of each block"
-    if len(inputs) != 1 or len(outputs) != 1:
+def _chain(graph: Graph, values: Mapping[str, int] | None) -> list[int]:
+    from graphcost.elimination import elimination_problem
+
+    path, reason = elimination_problem(graph, values, level="block").chain_path()
+    if reason is not None:
         raise UsageError(
-            f"graph {graph.name!r} is not layered: it has {len(inputs)} input and "
-            f"{len(outputs)} output blocks",
-            fix=fix,
+            f"graph {graph.name!r} is not layered: {reason}",
+            fix="jacobians needs a layered graph: x → b1 → … → y, one edge into and out of "
+            "each block",
         )
-    children: dict[int, list[int]] = {}
-    parents: dict[int, list[int]] = {}
-    for a, b in zip(graph.edges.src.tolist(), graph.edges.dst.tolist(), strict=True):
-        children.setdefault(a, []).append(b)
-        parents.setdefault(b, []).append(a)
-    for i, block in enumerate(graph.blocks):
-        for what, links in (("parents", parents), ("children", children)):
-            linked = links.get(i, [])
-            expected = (what == "parents" and block.role == INPUT) or (
-                what == "children" and block.role == OUTPUT
-            )
-            if len(linked) != (0 if expected else 1):
-                names = ", ".join(graph.blocks[j].name for j in linked) or "none"
-                raise UsageError(
-                    f"graph {graph.name!r} is not layered: block {block.name!r} has "
-                    f"{len(linked)} {what} ({names})",
-                    fix=fix,
-                )
-    chain = [inputs[0]]
-    while chain[-1] in children:
-        chain.append(children[chain[-1]][0])
-    if len(chain) != len(graph.blocks) or graph.blocks[chain[-1]].role != OUTPUT:
-        raise UsageError(f"graph {graph.name!r} is not a single chain of blocks", fix=fix)
-    return chain
+    return path

@@ -27,6 +27,7 @@ import numpy as np
 from graphcost.errors import ExpressionError, GraphValidationError
 from graphcost.expr import MAX_EXPONENT, Expr, parse_expression
 from graphcost.functions import FUNCTIONS, LAYER_OPS, callable_names
+from graphcost.loader import line_of
 from graphcost.model import INPUT, Block, Edges
 
 #: Keys of ``params:`` that are not parameter names.
@@ -129,7 +130,7 @@ def parse_definitions(
         raise GraphValidationError(
             f"parameter {clash[0]!r} has the name of a node",
             path=path,
-            line=_line(params, clash[0]),
+            line=line_of(params, clash[0]),
             fix="rename the parameter",
         )
     definitions: dict[int, Definition] = {}
@@ -157,17 +158,10 @@ def parse_definitions(
             f"g has no definition for {missing[0]!r}"
             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
             path=path,
-            line=_line(section, None),
+            line=line_of(section, None),
             fix="define every node of D and D', e.g. " + f"{missing[0]}: relu(...)",
         )
     return definitions
-
-
-def _line(container: Any, key: Any) -> int | None:
-    lines = getattr(container, "lines", None)
-    if not isinstance(lines, Mapping) or key is None:
-        return None
-    return lines.get(key)
 
 
 def _definition(
@@ -207,32 +201,8 @@ def _definition(
     layer_calls = expr.functions & LAYER_OPS.keys()
     if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id in LAYER_OPS:
         op = tree.func.id
-        parents: list[int] = []
-        for argument in tree.args:
-            if not isinstance(argument, ast.Name) or argument.id not in index:
-                raise GraphValidationError(
-                    f"g of {name!r}: the arguments of {op} must be block names, got "
-                    f"{ast.unparse(argument)!r}",
-                    path=path,
-                    line=line,
-                    fix=f"e.g. {name}: {op}(x) — its weights come from params",
-                )
-            parent = index[argument.id]
-            if parent in parents:
-                raise GraphValidationError(
-                    f"g of {name!r}: block {argument.id!r} is given twice to {op}",
-                    path=path,
-                    line=line,
-                )
-            parents.append(parent)
-        if not parents:
-            raise GraphValidationError(
-                f"g of {name!r}: {op}() needs at least one parent block",
-                path=path,
-                line=line,
-                fix=f"e.g. {name}: {op}(x)",
-            )
-        return Definition(block, expr.text, op, tuple(parents), expr, (), line)
+        parents = _layer_parents(tree, op, name, index, path, line)
+        return Definition(block, expr.text, op, parents, expr, (), line)
     if layer_calls:
         op = sorted(layer_calls)[0]
         raise GraphValidationError(
@@ -258,6 +228,43 @@ def _definition(
         )
     used_constants = tuple(sorted(expr.names & constants))
     return Definition(block, expr.text, None, parents_in_order, expr, used_constants, line)
+
+
+def _layer_parents(
+    tree: ast.Call,
+    op: str,
+    name: str,
+    index: Mapping[str, int],
+    path: str | None,
+    line: int | None,
+) -> tuple[int, ...]:
+    """The parent blocks of ``name: op(p1, p2, ...)``: block names, each once, at least one."""
+    parents: list[int] = []
+    for argument in tree.args:
+        if not isinstance(argument, ast.Name) or argument.id not in index:
+            raise GraphValidationError(
+                f"g of {name!r}: the arguments of {op} must be block names, got "
+                f"{ast.unparse(argument)!r}",
+                path=path,
+                line=line,
+                fix=f"e.g. {name}: {op}(x) — its weights come from params",
+            )
+        parent = index[argument.id]
+        if parent in parents:
+            raise GraphValidationError(
+                f"g of {name!r}: block {argument.id!r} is given twice to {op}",
+                path=path,
+                line=line,
+            )
+        parents.append(parent)
+    if not parents:
+        raise GraphValidationError(
+            f"g of {name!r}: {op}() needs at least one parent block",
+            path=path,
+            line=line,
+            fix=f"e.g. {name}: {op}(x)",
+        )
+    return tuple(parents)
 
 
 def _check_powers(tree: ast.AST, name: str, path: str | None, line: int | None) -> None:

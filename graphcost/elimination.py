@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
+
 from graphcost.errors import GraphTooLargeError, UsageError
 from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, ROLES, Graph
 
@@ -120,6 +122,33 @@ class EliminationProblem:
                     if missing[s] == 0:
                         heapq.heappush(ready, (position[s], s))
         return order
+
+    def chain_path(self) -> tuple[list[int], str | None]:
+        """The vertices of a chain input → … → output, each vertex's only successor the next.
+
+        Returns
+        -------
+        path, reason
+            The path and ``None``; or ``[]`` and why the graph is not a chain (naming the
+            vertex that branches).
+        """
+        inputs = [v for v, r in enumerate(self.roles) if r == INPUT]
+        outputs = [v for v, r in enumerate(self.roles) if r == OUTPUT]
+        if len(inputs) != 1 or len(outputs) != 1:
+            return [], f"it has {len(inputs)} inputs and {len(outputs)} outputs"
+        path = [inputs[0]]
+        while self.succs[path[-1]]:
+            succs = self.succs[path[-1]]
+            if len(succs) != 1:
+                return [], f"{self.names[path[-1]]!r} has {len(succs)} successors"
+            (following,) = succs
+            if len(self.preds[following]) != 1:
+                preds = len(self.preds[following])
+                return [], f"{self.names[following]!r} has {preds} predecessors"
+            path.append(following)
+        if path[-1] != outputs[0] or len(path) != len(self.names):
+            return [], f"not every vertex lies on the path from {self.names[inputs[0]]!r}"
+        return path, None
 
     def resolve_order(self, order: Iterable[Any]) -> list[int]:
         """Vertex indices of ``order`` (names or indices), checked to be a permutation of D.
@@ -261,8 +290,7 @@ def elimination_problem(
                 fix="eliminate at block level (drop --nodes), or choose smaller sizes with --set",
             )
         nodes = expand(graph, sizes)
-        code_role = dict(enumerate(ROLES))
-        roles = [code_role[int(c)] for c in nodes.role.tolist()]
+        roles = [ROLES[c] for c in nodes.role.tolist()]
         return _build(
             "node",
             nodes.names(),
@@ -516,8 +544,6 @@ class BitMatrixState:
     """
 
     def __init__(self, problem: EliminationProblem, *, compact_above: int = 128) -> None:
-        import numpy as np
-
         if problem.level != "node":
             raise UsageError("the bit-matrix engine works at node level only")
         self.problem = problem
@@ -527,8 +553,8 @@ class BitMatrixState:
             (a for a, succs in enumerate(problem.succs) for _ in succs), dtype=np.int64
         )
         dst = np.fromiter((b for succs in problem.succs for b in succs), dtype=np.int64)
-        self.succ = _bit_rows(np, count, words, src, dst)
-        self.pred = _bit_rows(np, count, words, dst, src)
+        self.succ = _bit_rows(count, words, src, dst)
+        self.pred = _bit_rows(count, words, dst, src)
         self.outdegree = np.bincount(src, minlength=count).astype(np.int64)
         self.indegree = np.bincount(dst, minlength=count).astype(np.int64)
         self.eliminated: list[int] = []
@@ -544,8 +570,6 @@ class BitMatrixState:
 
     def members(self, row: Any) -> Any:
         """The vertex indices set in a packed bit row."""
-        import numpy as np
-
         bits = np.unpackbits(row.view(np.uint8), bitorder="little", count=self._width)
         return self._global[np.flatnonzero(bits)]
 
@@ -555,8 +579,6 @@ class BitMatrixState:
 
     def eliminate(self, vertex: int) -> tuple[int, int]:
         """Eliminate ``vertex``; returns its (multiplications, additions)."""
-        import numpy as np
-
         local = int(self._local[vertex])
         preds, succs = self.members(self.pred[local]), self.members(self.succ[local])
         self.last_neighbours = (preds, succs)
@@ -594,8 +616,6 @@ class BitMatrixState:
 
     def _compact(self) -> None:
         """Drop the rows and bit columns of eliminated vertices."""
-        import numpy as np
-
         keep = np.flatnonzero(self._local[self._global] >= 0)
         width = len(keep)
         words = (width + 63) // 64
@@ -618,7 +638,7 @@ class BitMatrixState:
         self._width = width
 
 
-def _bit_rows(np: Any, count: int, words: int, rows: Any, columns: Any) -> Any:
+def _bit_rows(count: int, words: int, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
     matrix = np.zeros((count, words), dtype=np.uint64)
     np.bitwise_or.at(
         matrix,

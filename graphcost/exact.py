@@ -41,6 +41,14 @@ The lower bound, and why it is admissible
     ``tests/test_exact.py`` checks h against brute force on random small DAGs. The same bound
     at T = ∅ is what ``search`` reports as its proven lower bound.
 
+    The search uses the stronger *dynamic* form (:class:`CutBound`): the same cuts taken in
+    the current graph G_T instead of G. Applying the argument above with G_T as the starting
+    graph shows it admissible; a separator in G_T is one in G, so it is at least the static
+    bound, and it only grows with T, so it stays consistent. A child is queued with its
+    parent's cuts (weaker, still valid) and re-queued with its own when it comes first. On
+    random DAGs this cuts the states expanded 3–10× (20 intermediates: 224,640 instead of
+    759,168 states for the hardest of three).
+
     At block level (sizes, diag edges) the bound is taken as 0 (plain Dijkstra over the
     subsets): still exact, but only small block graphs are feasible.
 
@@ -75,6 +83,8 @@ MAX_STATES = 4_000_000
 UPPER_BOUND_ITERATIONS = 2000
 #: At most this share of the time limit goes to that search.
 UPPER_BOUND_SHARE = 0.25
+#: Memoised cuts kept before the memo is cleared (bounds its memory).
+MAX_CUT_CACHE = 2_000_000
 #: The clock is read every this many expansions.
 CLOCK_EVERY = 128
 
@@ -132,7 +142,10 @@ def _cut(network: Any, source: Any, target: Any, degree: int, nx: Any, flow: Any
 def lower_bound(problem: EliminationProblem) -> int:
     """A proven lower bound on the multiplications of every elimination order (node level).
 
-    The sum of :func:`cut_weights` (see the module docstring for the proof); 0 at block level.
+    The sum of the min-cut weights κ_in(j)·κ_out(j) (see the module docstring for the proof),
+    computed by :class:`CutBound` (bitmask max-flows; :func:`cut_weights` is the networkx
+    computation of the same numbers, kept as the reference the tests compare with); 0 at block
+    level.
 
     Examples
     --------
@@ -144,7 +157,147 @@ def lower_bound(problem: EliminationProblem) -> int:
     """
     if problem.level != "node":
         return 0
-    return sum(cut_weights(problem))
+    from graphcost.search import BitKernel
+
+    return sum(CutBound(problem).weights(*BitKernel(problem).fresh(), 0))
+
+
+class CutBound:
+    """The lower bound h(T) = Σ_{j ∉ T} κ_in(j)·κ_out(j), with the cuts taken in the *current*
+    graph G_T (the graph after eliminating T), memoised.
+
+    Taking the cuts in G_T is the same argument as in the module docstring with G_T as the
+    starting graph, so it is admissible; it is at least the static bound (a separator in G_T
+    is one in G, by the path-through-eliminated-vertices property) and grows with T, so it
+    stays consistent: h(T) − h(T ∪ {k}) ≤ κ_in(k)·κ_out(k) in G_T ≤ the cost of eliminating
+    k. κ_in(j) in G_T depends only on which *ancestors* of j are eliminated (paths into j run
+    through ancestors only), so it is memoised under (j, T ∩ ancestors(j)); likewise κ_out
+    under the descendants. Each cut is a unit-capacity max-flow (:func:`vertex_cut`) on the
+    bitmask adjacency.
+
+    Examples
+    --------
+    >>> from graphcost.elimination import problem_from_edges
+    >>> from graphcost.search import BitKernel
+    >>> p = problem_from_edges([("x1", "a"), ("x2", "b"), ("a", "c"), ("b", "c"), ("c", "y")],
+    ...     inputs=["x1", "x2"], intermediates=["a", "b", "c"], outputs=["y"])
+    >>> preds, succs = BitKernel(p).fresh()
+    >>> CutBound(p).weights(preds, succs, 0)
+    [1, 1, 2]
+    """
+
+    def __init__(self, problem: EliminationProblem) -> None:
+        from graphcost.search import BitKernel
+
+        kernel = BitKernel(problem)
+        roles = problem.roles
+        self.members = list(problem.intermediates)
+        self.inputs = sum(1 << v for v, r in enumerate(roles) if r == "V")
+        self.outputs = sum(1 << v for v, r in enumerate(roles) if r == "D'")
+        inputs = [v for v, r in enumerate(roles) if r == "V"]
+        outputs = [v for v, r in enumerate(roles) if r == "D'"]
+        order = inputs + problem.topological_order() + outputs
+        count = len(roles)
+        self.ancestors = [0] * count
+        self.descendants = [0] * count
+        for v in order:
+            for u in _members(kernel.preds[v]):
+                self.ancestors[v] |= self.ancestors[u] | (1 << u)
+        for v in reversed(order):
+            for w in _members(kernel.succs[v]):
+                self.descendants[v] |= self.descendants[w] | (1 << w)
+        # Memo keys: (eliminated ancestors or descendants) << shift | tag, the tag j for κ_in
+        # and count + j for κ_out.
+        self.shift = (2 * count).bit_length()
+        self.rows = [(j, count + j, self.ancestors[j], self.descendants[j]) for j in self.members]
+        self.cache: dict[int, int] = {}
+
+    def weights(self, preds: list[int], succs: list[int], gone: int) -> list[int]:
+        """κ_in(j)·κ_out(j) in the current graph for every member j (0 for eliminated ones).
+
+        ``preds``/``succs`` are the bitmask adjacency of G_T, ``gone`` the bitmask of T.
+        """
+        if len(self.cache) > MAX_CUT_CACHE:
+            self.cache.clear()
+        cache, shift, inputs, outputs = self.cache, self.shift, self.inputs, self.outputs
+        result = []
+        for j, out_tag, ancestors, descendants in self.rows:
+            if gone >> j & 1:
+                result.append(0)
+                continue
+            # int keys (faster than tuples): the eliminated ancestors, then the vertex (tagged).
+            key = (gone & ancestors) << shift | j
+            into = cache.get(key)
+            if into is None:
+                into = cache[key] = vertex_cut(preds, ancestors & ~gone, inputs, j)
+            key = (gone & descendants) << shift | out_tag
+            out = cache.get(key)
+            if out is None:
+                out = cache[key] = vertex_cut(succs, descendants & ~gone, outputs, j)
+            result.append(into * out)
+        return result
+
+
+def vertex_cut(toward: list[int], alive: int, ends: int, target: int) -> int:
+    """The most vertex-disjoint paths from ``ends`` to ``target`` (= the smallest vertex cut).
+
+    ``toward[v]`` is the bitmask of the vertices with an edge *toward* v (predecessors for
+    paths from the inputs; successors for paths to the outputs), ``alive`` the vertices that
+    paths may use (besides ``target``), ``ends`` where paths start. Every vertex but ``target``
+    has capacity 1 (split into an in-node 2v and an out-node 2v+1); augmenting paths by BFS.
+    The flow is at most the number of ``target``'s neighbours, which stops it early.
+    """
+    limit = (toward[target] & alive).bit_count()
+    if limit == 0:
+        return 0
+    # residual[a][b] = capacity left on a→b; node -1 is the super-source, 2·target the sink.
+    residual: dict[int, dict[int, int]] = {-1: {}}
+    big = limit + 1
+
+    def arc(a: int, b: int, capacity: int) -> None:
+        residual.setdefault(a, {})[b] = residual.get(a, {}).get(b, 0) + capacity
+        residual.setdefault(b, {}).setdefault(a, 0)
+
+    for v in _members(alive):
+        arc(2 * v, 2 * v + 1, 1)
+        if ends >> v & 1:
+            arc(-1, 2 * v, big)
+        for u in _members(toward[v] & alive):
+            arc(2 * u + 1, 2 * v, big)
+    sink = 2 * target
+    for u in _members(toward[target] & alive):
+        arc(2 * u + 1, sink, big)
+    flow = 0
+    while flow < limit:
+        parent = {-1: -1}
+        frontier = [-1]
+        while frontier and sink not in parent:
+            following = []
+            for a in frontier:
+                for b, capacity in residual[a].items():
+                    if capacity > 0 and b not in parent:
+                        parent[b] = a
+                        following.append(b)
+            frontier = following
+        if sink not in parent:
+            break
+        b = sink
+        while b != -1:
+            a = parent[b]
+            residual[a][b] -= 1
+            residual[b][a] += 1
+            b = a
+        flow += 1
+    return flow
+
+
+def _members(mask: int) -> list[int]:
+    found = []
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        found.append(low.bit_length() - 1)
+    return found
 
 
 @dataclass(frozen=True)
@@ -219,6 +372,7 @@ def solve(
     """
     from graphcost.search import kernel_for, order_cost, search_order
 
+    began = time.perf_counter()  # the time limit covers the upper-bound search too
     kernel = kernel_for(problem)
     members = list(problem.intermediates)
     count = len(members)
@@ -230,7 +384,8 @@ def solve(
             f"{problem.graph_name!r} has {count}",
             fix="use --strategy search (it reports the proven lower bound too)",
         )
-    weights = cut_weights(problem) if node else [0] * count
+    cuts = CutBound(problem) if node else None
+    weights = cuts.weights(*kernel.fresh(), 0) if cuts is not None else [0] * count
     root_bound = sum(weights)
     if upper is None:
         budget = None if time_limit is None else UPPER_BOUND_SHARE * time_limit
@@ -251,12 +406,13 @@ def solve(
     # memo[mask] = (g << 8) | k: cheapest cost found to reach mask, and the member eliminated
     # last on that path (count ≤ 255), so that the order is rebuilt by walking back.
     memo: dict[int, int] = {0: 0}
-    queue: list[tuple[int, int, int]] = [(root_bound, 0, 0)]
+    # Queue entries (f, -g, mask, evaluated): a child is queued with f from its parent's cuts
+    # (a valid but weaker bound) and re-queued once with its own cuts when it comes first.
+    queue: list[tuple[int, int, int, bool]] = [(root_bound, 0, 0, True)]
     expanded = 0
     stopped = None
-    began = time.perf_counter()
     while queue:
-        f, negative_g, mask = queue[0]
+        f, negative_g, mask, evaluated = queue[0]
         if f >= best_cost:
             break  # every unexplored order costs at least best_cost: it is optimal
         heapq.heappop(queue)
@@ -266,6 +422,27 @@ def solve(
         if mask == full:
             best_cost, best_order = g, _walk_back(memo, full, members)
             break
+        state = kernel.fresh()
+        rest = mask
+        gone = 0
+        while rest:
+            low = rest & -rest
+            rest ^= low
+            vertex = members[low.bit_length() - 1]
+            kernel.step(state, vertex)
+            gone |= 1 << vertex
+        if cuts is not None:
+            weights = cuts.weights(state[0], state[1], gone)
+            remaining = sum(weights)
+            if not evaluated and g + remaining > f:
+                if g + remaining >= best_cost:
+                    continue  # cannot lead to a cheaper order
+                if queue and g + remaining > queue[0][0]:
+                    heapq.heappush(queue, (g + remaining, negative_g, mask, True))
+                    continue
+                # still first in the queue: expand it now instead of rebuilding it later
+        else:
+            remaining = 0
         expanded += 1
         if expanded % CLOCK_EVERY == 0:
             if time_limit is not None and time.perf_counter() - began > time_limit:
@@ -273,15 +450,8 @@ def solve(
             elif len(memo) > max_states:
                 stopped = "memory"
             if stopped:
-                heapq.heappush(queue, (f, negative_g, mask))
+                heapq.heappush(queue, (f, negative_g, mask, evaluated))
                 break
-        state = kernel.fresh()
-        rest = mask
-        while rest:
-            low = rest & -rest
-            rest ^= low
-            kernel.step(state, members[low.bit_length() - 1])
-        remaining = f - g
         rest = full & ~mask
         while rest:
             low = rest & -rest
@@ -296,7 +466,7 @@ def solve(
             if known is not None and known >> 8 <= g2:
                 continue
             memo[child] = (g2 << 8) | k
-            heapq.heappush(queue, (f2, -g2, child))
+            heapq.heappush(queue, (f2, -g2, child, False))
     proven = stopped is None
     bound = best_cost if proven else min(queue[0][0], best_cost)
     return ExactResult(tuple(best_order), best_cost, bound, proven, expanded, stopped)

@@ -90,11 +90,6 @@ LAYER_OPS: dict[str, LayerOp] = {
 }
 
 
-def function_names() -> frozenset[str]:
-    """The names of :data:`FUNCTIONS` (what an elementwise expression may call)."""
-    return frozenset(FUNCTIONS)
-
-
 def callable_names() -> frozenset[str]:
     """Every name a ``g`` entry may call: node functions and layer ops."""
     return frozenset(FUNCTIONS) | frozenset(LAYER_OPS)

@@ -217,7 +217,8 @@ def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
     raise GraphFileError("unsupported YAML node", path=path, line=line)  # aliases resolve
 
 
-def _line_of(container: Any, key: Any) -> int | None:
+def line_of(container: Any, key: Any) -> int | None:
+    """The line of ``container[key]`` in a parsed file, or ``None`` when unknown."""
     lines = getattr(container, "lines", None)
     if lines is None:
         return None
@@ -267,7 +268,7 @@ def graph_from_dict(
 
     def fail(message: str, key: Any = None, container: Any = data, fix: str | None = None):
         return GraphValidationError(
-            message, path=path, line=_line_of(container, key) if key is not None else None, fix=fix
+            message, path=path, line=line_of(container, key) if key is not None else None, fix=fix
         )
 
     known = CORE_SECTIONS + EXTRA_SECTIONS
@@ -284,7 +285,44 @@ def graph_from_dict(
     if not isinstance(description, str):
         raise fail("'description' must be a string", "description")
     symbols = _symbols(data, fail)
+    blocks = _declared_blocks(data, symbols, fail, path)
+    index = {block.name: i for i, block in enumerate(blocks)}
+    definitions = None
+    if "g" in data:
+        # g names each block's parents: E is derived from it, or checked against it.
+        from graphcost.definitions import check_edges, edges_from_definitions, parse_definitions
 
+        definitions = parse_definitions(data["g"], blocks, data.get("params"), path=path)
+    if "E" not in data:
+        if definitions is None:
+            raise fail(
+                "missing section 'E'",
+                fix="list the edges as E: [[from, to], ...], or define the nodes under g:",
+            )
+        edges = edges_from_definitions(definitions, blocks)
+    else:
+        edges = _edges(data["E"], data, index, blocks, fail, path)
+        if definitions is not None:
+            check_edges(definitions, edges, blocks, path=path)
+    _check_roles(edges, blocks, path)
+    order = _order(blocks, edges, path)
+    extra = {key: data[key] for key in EXTRA_SECTIONS if key in data}
+    return Graph(
+        name=str(name),
+        blocks=tuple(blocks),
+        edges=edges,
+        order=order,
+        symbols=symbols,
+        description=description,
+        path=path,
+        extra=extra,
+    )
+
+
+def _declared_blocks(
+    data: Mapping[str, Any], symbols: Mapping[str, int], fail: Any, path: str | None
+) -> list[Block]:
+    """The blocks of V, D and D' in that order: names unique, size symbols declared."""
     blocks: list[Block] = []
     first_line: dict[str, int | None] = {}
     output_key = "Dprime" if "Dprime" in data else "D'"
@@ -317,38 +355,14 @@ def graph_from_dict(
                     f"e.g. symbols: {{{undeclared[0]}: 10}}",
                 )
             blocks.append(block)
-
-    index = {block.name: i for i, block in enumerate(blocks)}
-    definitions = None
-    if "g" in data:
-        # g names each block's parents: E is derived from it, or checked against it.
-        from graphcost.definitions import check_edges, edges_from_definitions, parse_definitions
-
-        definitions = parse_definitions(data["g"], blocks, data.get("params"), path=path)
-    if "E" not in data:
-        if definitions is None:
+        if role != INTERMEDIATE and not any(block.role == role for block in blocks):
+            # An empty V or D' leaves nothing to differentiate: every count would be a silent 0.
             raise fail(
-                "missing section 'E'",
-                fix="list the edges as E: [[from, to], ...], or define the nodes under g:",
+                f"section {key!r} declares no {'inputs' if role == INPUT else 'outputs'}",
+                key,
+                fix="declare at least one input under V and one output under D' (or Dprime)",
             )
-        edges = edges_from_definitions(definitions, blocks)
-    else:
-        edges = _edges(data["E"], data, index, blocks, fail, path)
-        if definitions is not None:
-            check_edges(definitions, edges, blocks, path=path)
-    _check_roles(edges, blocks, path)
-    order = _order(blocks, edges, path)
-    extra = {key: data[key] for key in EXTRA_SECTIONS if key in data}
-    return Graph(
-        name=str(name),
-        blocks=tuple(blocks),
-        edges=edges,
-        order=order,
-        symbols=symbols,
-        description=description,
-        path=path,
-        extra=extra,
-    )
+    return blocks
 
 
 def _symbols(data: Mapping[str, Any], fail: Any) -> dict[str, int]:
@@ -383,7 +397,7 @@ def _blocks(
         return
     if isinstance(section, Mapping):
         for name, size in section.items():
-            line = _line_of(section, name)
+            line = line_of(section, name)
             _check_name(name, line, path)
             if size is None or isinstance(size, bool) or not isinstance(size, int | str):
                 raise GraphValidationError(
@@ -410,7 +424,7 @@ def _blocks(
     elif isinstance(section, list):
         one = parse_expression(1)
         for position, name in enumerate(section):
-            line = _line_of(section, position) or _line_of(data, key)
+            line = line_of(section, position) or line_of(data, key)
             if not isinstance(name, str):
                 raise GraphValidationError(
                     f"node name {name!r} under {key} is not a string",
@@ -463,7 +477,7 @@ def _edges(
     diag = np.zeros(count, dtype=bool)
     lines = np.zeros(count, dtype=np.int64)
     for position, item in enumerate(section):
-        line = _line_of(section, position) or _line_of(data, "E") or 0
+        line = line_of(section, position) or line_of(data, "E") or 0
         if not isinstance(item, list) or len(item) not in (2, 3):
             raise GraphValidationError(
                 f"edge {item!r} must be [from, to] or [from, to, diag]",
@@ -701,7 +715,7 @@ def unreachable_warnings(graph: Graph) -> list[str]:
     ]
     dead = [b.name for i, b in enumerate(graph.blocks) if not to_output[i] and b.role != OUTPUT]
     if unreached:
-        them, their = ("them", "theirs") if len(unreached) > 1 else ("it", "its")
+        them, their = ("them", "their products") if len(unreached) > 1 else ("it", "its products")
         warnings.append(
             f"{_names(unreached)} reached by no input: Δ_uv is structurally zero there; "
             f"the forward recursion counts no products for {them}, the backward recursion "
@@ -709,7 +723,9 @@ def unreachable_warnings(graph: Graph) -> list[str]:
         )
     if dead:
         reach, them, their = (
-            ("reach", "them", "theirs") if len(dead) > 1 else ("reaches", "it", "its")
+            ("reach", "them", "their products")
+            if len(dead) > 1
+            else ("reaches", "it", "its products")
         )
         warnings.append(
             f"{_names(dead)} {reach} no output: the backward recursion counts no products "

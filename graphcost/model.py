@@ -100,7 +100,8 @@ class Graph:
     path
         The file it was loaded from, if any.
     extra
-        Sections of the file that later stages read (e.g. ``g``, ``at``), unvalidated here.
+        Raw sections of the file that later stages read (``g``, ``at``, ``params``); the loader
+        checks ``g`` against the edges, the rest is validated where it is used.
     """
 
     name: str

@@ -63,14 +63,6 @@ class NumericModel:
     outputs: list[int]
     _kernels: dict[int, Any] = field(default_factory=dict, repr=False)
 
-    def offsets(self, blocks: list[int]) -> dict[int, int]:
-        """First column of each block when ``blocks`` are laid side by side."""
-        out, at = {}, 0
-        for b in blocks:
-            out[b] = at
-            at += self.sizes[b]
-        return out
-
     def node_names(self, blocks: list[int]) -> list[str]:
         """Node names of ``blocks`` laid side by side (``x`` or ``x[0]``, ``x[1]``, ...)."""
         names = []
@@ -610,21 +602,7 @@ def forward(
     >>> p.multiplications, p.jacobian.round(4).tolist()
     (2, [[2.8805, 1.9203]])
     """
-    values = values if values is not None else evaluate(model, _vectors(inputs))
-    factors = local_jacobians(model, values)
-    incoming: list[list[tuple[int, bool, np.ndarray]]] = [[] for _ in model.sizes]
-    for f in factors:
-        incoming[f.dst].append((f.src, f.diag, f.value))
-    order = model.graph.order.tolist()
-    sens, count, offsets, width = _propagate(order, model.sizes, incoming, model.inputs)
-    deltas = []
-    for b, size in enumerate(model.sizes):
-        if b in offsets:
-            deltas.append(_identity(size, width, offsets[b]))
-        else:
-            deltas.append(_dense(sens[b], size, width, offsets))
-    jacobian = np.vstack([deltas[b] for b in model.outputs])
-    return Propagation("forward", values, deltas, jacobian, count)
+    return _recursion("forward", model, inputs, values)
 
 
 def backward(
@@ -643,25 +621,43 @@ def backward(
     >>> p.multiplications, p.jacobian.round(4).tolist()
     (2, [[2.8805, 1.9203]])
     """
+    return _recursion("backward", model, inputs, values)
+
+
+def _recursion(
+    mode: str,
+    model: NumericModel,
+    inputs: Mapping[int, np.ndarray],
+    values: list[np.ndarray] | None,
+    factors: list[LocalJacobian] | None = None,
+) -> Propagation:
+    """Run :func:`_propagate` forward, or backward (reversed edges and order, seeds = outputs)."""
     values = values if values is not None else evaluate(model, _vectors(inputs))
-    factors = local_jacobians(model, values)
+    if factors is None:
+        factors = local_jacobians(model, values)
+    reverse = mode == "backward"
     incoming: list[list[tuple[int, bool, np.ndarray]]] = [[] for _ in model.sizes]
     for f in factors:
-        incoming[f.src].append((f.dst, f.diag, f.value))
-    order = model.graph.order.tolist()[::-1]
+        head, tail = (f.src, f.dst) if reverse else (f.dst, f.src)
+        incoming[head].append((tail, f.diag, f.value))
+    order = model.graph.order.tolist()
+    seeds = model.outputs if reverse else model.inputs
     sens, count, offsets, width = _propagate(
-        order, model.sizes, incoming, model.outputs, transposed=True
+        order[::-1] if reverse else order, model.sizes, incoming, seeds, transposed=reverse
     )
-    deltas = []
-    for b, size in enumerate(model.sizes):
-        if b in offsets:
-            deltas.append(_identity(size, width, offsets[b]))
-        else:
-            deltas.append(_dense(sens[b], size, width, offsets))
-    jacobian = (
-        np.vstack([deltas[b] for b in model.inputs]).T if model.inputs else np.zeros((width, 0))
-    )
-    return Propagation("backward", values, deltas, jacobian, count)
+    deltas = [
+        _identity(size, width, offsets[b])
+        if b in offsets
+        else _dense(sens[b], size, width, offsets)
+        for b, size in enumerate(model.sizes)
+    ]
+    if not reverse:
+        jacobian = np.vstack([deltas[b] for b in model.outputs])
+    elif model.inputs:
+        jacobian = np.vstack([deltas[b] for b in model.inputs]).T
+    else:
+        jacobian = np.zeros((width, 0))
+    return Propagation(mode, values, deltas, jacobian, count)
 
 
 def _identity(size: int, width: int, offset: int) -> np.ndarray:
@@ -776,8 +772,9 @@ def check_jacobians(
     comparisons, forward, backward
     """
     values = evaluate(model, _vectors(inputs))
-    ahead = forward(model, inputs, values=values)
-    behind = backward(model, inputs, values=values)
+    factors = local_jacobians(model, values)  # one set of factors serves both recursions
+    ahead = _recursion("forward", model, inputs, values, factors)
+    behind = _recursion("backward", model, inputs, values, factors)
     reference = finite_differences(model, inputs, step=step)
     comparisons = [
         compare("forward vs finite differences", ahead.jacobian, reference, tolerance),

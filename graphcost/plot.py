@@ -20,6 +20,43 @@ PLOT_FORMATS = ("png", "svg", "pdf")
 MAX_CURVES = 12
 
 
+def check_plot_path(path: str | os.PathLike[str]) -> str:
+    """Refuse a ``--plot`` path that cannot be drawn, before any work is done.
+
+    Checked up front so that a sweep never runs (and writes its CSV) only to fail at the plot.
+
+    Returns
+    -------
+    str
+        The image format (the suffix without its dot).
+
+    Raises
+    ------
+    UsageError
+        An unknown image suffix, a missing directory, or matplotlib not installed.
+    """
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in PLOT_FORMATS:
+        raise UsageError(
+            f"--plot {str(path)!r}: unknown image type {suffix or '(none)'!r}",
+            fix=f"end the file name in one of: {', '.join('.' + f for f in PLOT_FORMATS)}",
+        )
+    directory = Path(path).parent
+    if not directory.is_dir():
+        raise UsageError(
+            f"--plot {str(path)!r}: directory {str(directory)!r} does not exist",
+            fix="create it first, or give another path",
+        )
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "--plot needs matplotlib, which is not installed",
+            fix="pip install 'graphcost[plot]'",
+        ) from None
+    return suffix
+
+
 def plot_sweep(
     path: str | os.PathLike[str],
     columns: Sequence[str],
@@ -61,20 +98,10 @@ def plot_sweep(
     """
     from graphcost.report import atomic_writer
 
-    suffix = Path(path).suffix.lower().lstrip(".")
-    if suffix not in PLOT_FORMATS:
-        raise UsageError(
-            f"--plot {str(path)!r}: unknown image type {suffix or '(none)'!r}",
-            fix=f"end the file name in one of: {', '.join('.' + f for f in PLOT_FORMATS)}",
-        )
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise UsageError(
-            "--plot needs matplotlib, which is not installed",
-            fix="pip install 'graphcost[plot]'",
-        ) from None
+    suffix = check_plot_path(path)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     if not rows:
         raise UsageError("--plot: the sweep has no rows to plot", fix="widen the --over ranges")
     at = {name: i for i, name in enumerate(columns)}

@@ -2,7 +2,9 @@
 
 A command builds one :class:`Report` and hands it to :func:`emit`, which branches once on the
 format (looked up in :data:`FORMATS`). Files are written to a temporary file beside the target
-and renamed into place, so no output file is ever left half-written.
+and renamed into place, so no output file is ever left half-written; :class:`CsvRowFile`
+streams the rows of a long computation (a sweep) the same way, keeping the finished rows when
+it is interrupted.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from graphcost.errors import UsageError
+from graphcost.errors import GraphcostError, UsageError
 
 
 @dataclass
@@ -235,6 +237,92 @@ def temporary_beside(path: Path, suffix: str) -> tuple[int, str]:
     os.umask(umask)
     os.fchmod(handle, 0o666 & ~umask)
     return handle, temporary
+
+
+class CsvRowFile:
+    """CSV output that receives rows as a sweep produces them.
+
+    To a file (``path``): the header and rows go to a temporary file beside the target
+    (``.NAME.XXXX.partial``), each batch of rows as complete lines, written and flushed to the
+    operating system at once; the byte offset after the last complete batch is remembered.
+
+    - When the sweep finishes, the temporary file is renamed onto ``path``.
+    - When it is interrupted (``KeyboardInterrupt``: Ctrl-C, SIGINT; SIGTERM when the CLI
+      turns it into one) or crashes, the temporary file is cut back to the last complete line
+      (an interrupt can land in the middle of a write) and renamed onto ``path``: ``path`` then
+      holds a valid CSV of the rows finished so far, never a torn last line.
+    - When the sweep stops on a user error (a :class:`GraphcostError`, e.g. ``--strict``), the
+      temporary file is removed and ``path`` is left as it was: no half-written output.
+    - If the process is killed outright (SIGKILL, power loss), ``path`` is untouched and the
+      finished rows are in the ``.partial`` file.
+
+    To stdout (``path=None``): each batch is written as complete lines and flushed.
+
+    Use as a context manager; :meth:`write` takes a list of row tuples.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        columns: Sequence[str],
+        stream: TextIO | None = None,
+    ) -> None:
+        self.path = None if path is None else Path(path)
+        self.columns = list(columns)
+        self.stream = stream
+        self.rows_written = 0
+        self._descriptor: int | None = None
+        self._temporary: str | None = None
+        self._complete = 0
+
+    def __enter__(self) -> CsvRowFile:
+        if self.path is not None:
+            self._descriptor, self._temporary = temporary_beside(self.path, ".partial")
+        self._emit(_csv_text([self.columns]))
+        return self
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        """Append complete lines for ``rows`` and flush them."""
+        if rows:
+            self._emit(_csv_text(rows))
+            self.rows_written += len(rows)
+
+    def _emit(self, text: str) -> None:
+        if self._descriptor is None:
+            stream = self.stream if self.stream is not None else sys.stdout
+            stream.write(text)
+            stream.flush()
+            return
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            written = os.write(self._descriptor, data)
+            data = data[written:]
+        self._complete = os.lseek(self._descriptor, 0, os.SEEK_CUR)
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
+        if self._descriptor is None or self._temporary is None:
+            return
+        descriptor, temporary = self._descriptor, self._temporary
+        self._descriptor = None
+        try:
+            if kind is not None and issubclass(kind, GraphcostError):
+                os.close(descriptor)
+                os.unlink(temporary)
+                return
+            if kind is not None:
+                os.ftruncate(descriptor, self._complete)  # drop a torn last line
+            os.close(descriptor)
+            os.replace(temporary, self.path)  # type: ignore[arg-type]
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+
+def _csv_text(rows: list[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
 
 
 def format_int(value: Any) -> str:

@@ -38,6 +38,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from graphcost.elimination import (
     BitMatrixState,
     EliminationCost,
@@ -362,8 +364,6 @@ def markowitz(problem: EliminationProblem, options: StrategyOptions) -> Strategy
 def _markowitz_bits(problem: EliminationProblem) -> list[int]:
     """Markowitz on bit matrices: the (cost, position) minimum is a vectorised argmin over one
     int64 key per vertex, cost·(|D| + 1) + position, refreshed for the neighbours only."""
-    import numpy as np
-
     state = BitMatrixState(problem)
     stride = len(problem.intermediates) + 1
     done = np.iinfo(np.int64).max
@@ -440,30 +440,13 @@ def chain(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutc
 
 def _chain_path(problem: EliminationProblem) -> list[int]:
     """The vertices of a chain input → intermediates → output, or a UsageError saying why not."""
-    inputs = [v for v, r in enumerate(problem.roles) if r == "V"]
-    outputs = [v for v, r in enumerate(problem.roles) if r == "D'"]
-
-    def refuse(reason: str) -> UsageError:
-        return UsageError(
+    path, reason = problem.chain_path()
+    if reason is not None:
+        raise UsageError(
             f"strategy 'chain' needs a chain-structured graph (one input block, one output block, "
             f"each block's only successor the next one), but {reason}",
             fix="use markowitz or optimal for other graphs",
         )
-
-    if len(inputs) != 1 or len(outputs) != 1:
-        raise refuse(f"{problem.graph_name!r} has {len(inputs)} inputs and {len(outputs)} outputs")
-    path = [inputs[0]]
-    while problem.succs[path[-1]]:
-        succs = problem.succs[path[-1]]
-        if len(succs) != 1:
-            raise refuse(f"{problem.names[path[-1]]!r} has {len(succs)} successors")
-        (following,) = succs
-        if len(problem.preds[following]) != 1:
-            preds = len(problem.preds[following])
-            raise refuse(f"{problem.names[following]!r} has {preds} predecessors")
-        path.append(following)
-    if path[-1] != outputs[0] or len(path) != len(problem.names):
-        raise refuse(f"not every vertex lies on the path from {problem.names[inputs[0]]!r}")
     return path
 
 

@@ -27,27 +27,21 @@ Sweeps whose points need node-level work (``nodes=True``, or an elimination ``st
 one :class:`PointTask` per point through :func:`graphcost.parallel.map_ordered`, so they can use
 local processes or a Dask cluster and still give identical rows in identical order.
 
-:class:`CsvRowFile` writes rows as they complete: see its docstring for what an interrupted
-sweep leaves behind.
+:class:`graphcost.report.CsvRowFile` writes the rows as they complete: see its docstring for
+what an interrupted sweep leaves behind.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 
-from graphcost.errors import ExpressionError, GraphcostError, SizeError, UsageError
+from graphcost.errors import ExpressionError, SizeError, UsageError
 from graphcost.model import Graph
-from graphcost.records import count_record, record_columns, speedup_cell
-from graphcost.report import temporary_beside
+from graphcost.records import record_columns, result_record, speedup_cell
 
 #: Most points a sweep may have (the product of the axes' lengths).
 MAX_POINTS = 10**9
@@ -197,10 +191,9 @@ class SweepPlan:
         """Whether each point is a separate task (node-level work or a strategy)."""
         return self.nodes or self.strategy is not None
 
-    def points(self, start: int = 0, stop: int | None = None) -> Iterator[dict[str, int]]:
+    def points(self) -> Iterator[dict[str, int]]:
         """The points' symbol values (fixed and swept) in sweep order, as dicts."""
-        stop = self.total if stop is None else stop
-        for index in range(start, stop):
+        for index in range(self.total):
             yield self.point(index)
 
     def point(self, index: int) -> dict[str, int]:
@@ -706,13 +699,7 @@ class PointTask:
             if self.strict:
                 raise
             return None
-        record = count_record(
-            result.values,
-            result.forward.multiplications,
-            result.forward.additions,
-            result.backward.multiplications,
-            result.backward.additions,
-        )
+        record = result_record(result)
         row = tuple(record[column] for column in record_columns(self.symbols))
         if self.strategy is None:
             return row
@@ -758,101 +745,6 @@ def sweep_rows(plan: SweepPlan, **options: Any) -> tuple[list[tuple[Any, ...]], 
         rows.extend(chunk.rows)
         skipped += chunk.skipped
     return rows, skipped
-
-
-# --- writing rows as they complete -----------------------------------------------------------
-
-
-class CsvRowFile:
-    """CSV output that receives rows as a sweep produces them.
-
-    To a file (``path``): the header and rows go to a temporary file beside the target
-    (``.NAME.XXXX.partial``), each batch of rows as complete lines, written and flushed to the
-    operating system at once; the byte offset after the last complete batch is remembered.
-
-    - When the sweep finishes, the temporary file is renamed onto ``path``.
-    - When it is interrupted (``KeyboardInterrupt``: Ctrl-C, SIGINT; SIGTERM when the CLI
-      turns it into one) or crashes, the temporary file is cut back to the last complete line
-      (an interrupt can land in the middle of a write) and renamed onto ``path``: ``path`` then
-      holds a valid CSV of the rows finished so far, never a torn last line.
-    - When the sweep stops on a user error (a :class:`GraphcostError`, e.g. ``--strict``), the
-      temporary file is removed and ``path`` is left as it was: no half-written output.
-    - If the process is killed outright (SIGKILL, power loss), ``path`` is untouched and the
-      finished rows are in the ``.partial`` file.
-
-    To stdout (``path=None``): each batch is written as complete lines and flushed.
-
-    Use as a context manager; :meth:`write` takes a list of row tuples.
-    """
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str] | None,
-        columns: Sequence[str],
-        stream: TextIO | None = None,
-    ) -> None:
-        self.path = None if path is None else Path(path)
-        self.columns = list(columns)
-        self.stream = stream
-        self.rows_written = 0
-        self._descriptor: int | None = None
-        self._temporary: str | None = None
-        self._complete = 0
-
-    def __enter__(self) -> CsvRowFile:
-        if self.path is not None:
-            self._descriptor, self._temporary = temporary_beside(self.path, ".partial")
-        self._emit(_csv_text([self.columns]))
-        return self
-
-    def write(self, rows: list[tuple[Any, ...]]) -> None:
-        """Append complete lines for ``rows`` and flush them."""
-        if rows:
-            self._emit(_csv_text(rows))
-            self.rows_written += len(rows)
-
-    def _emit(self, text: str) -> None:
-        if self._descriptor is None:
-            stream = self.stream if self.stream is not None else _stdout()
-            stream.write(text)
-            stream.flush()
-            return
-        data = memoryview(text.encode("utf-8"))
-        while data:
-            written = os.write(self._descriptor, data)
-            data = data[written:]
-        self._complete = os.lseek(self._descriptor, 0, os.SEEK_CUR)
-
-    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
-        if self._descriptor is None or self._temporary is None:
-            return
-        descriptor, temporary = self._descriptor, self._temporary
-        self._descriptor = None
-        try:
-            if kind is not None and issubclass(kind, GraphcostError):
-                os.close(descriptor)
-                os.unlink(temporary)
-                return
-            if kind is not None:
-                os.ftruncate(descriptor, self._complete)  # drop a torn last line
-            os.close(descriptor)
-            os.replace(temporary, self.path)  # type: ignore[arg-type]
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-
-
-def _stdout() -> TextIO:
-    import sys
-
-    return sys.stdout
-
-
-def _csv_text(rows: list[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
 
 
 def rows_as_records(columns: Sequence[str], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:

@@ -163,9 +163,10 @@ def test_unreachable_nodes_warn_and_still_count(
     warnings = result.stderr.splitlines()
     assert warnings == [
         f"Warning: {path}: node 'b' reached by no input: Δ_uv is structurally zero there; the "
-        "forward recursion counts no products for it, the backward recursion still counts its",
+        "forward recursion counts no products for it, the backward recursion still counts its "
+        "products",
         f"Warning: {path}: nodes 'x2', 'c', 'd' reach no output: the backward recursion counts "
-        "no products for them, the forward recursion still counts theirs",
+        "no products for them, the forward recursion still counts their products",
     ]
     data = json.loads(result.stdout)
     # By hand: forward, a has 1 input ancestor (x1) × 2 successors (y, d); c, d reach no
@@ -445,6 +446,13 @@ def test_importing_the_cli_stays_light() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_all_formats_are_the_report_formats() -> None:
+    from graphcost.cli.base import ALL_FORMATS
+    from graphcost.report import FORMATS
+
+    assert list(ALL_FORMATS) == list(FORMATS)
 
 
 def _commands() -> list[tuple[str, click.Command]]:

@@ -82,15 +82,13 @@ def reference_eliminate(edges: set[tuple[str, str]], order: list[str]) -> tuple[
     return multiplications, additions
 
 
-@settings(max_examples=150, deadline=None)
-@given(node_graphs())
-def test_forward_and_reverse_orders_equal_the_recursion_counts(data: dict) -> None:
-    graph = graph_from_dict(data)
-    recursion = count(graph, level="node")
-    problem = elimination_problem(graph)
+def assert_topological_orders_match_the_recursion(graph, level: str = "block") -> None:
+    """Eliminating in topological order (and its reverse) counts what forward (backward)
+    recursion counts, multiplications and additions."""
+    recursion = count(graph, level=level)
+    problem = elimination_problem(graph, level=level)
     order = problem.topological_order()
-    forward = eliminate(problem, order)
-    backward = eliminate(problem, reversed(order))
+    forward, backward = eliminate(problem, order), eliminate(problem, order[::-1])
     assert (forward.multiplications, forward.additions) == (
         recursion.forward.multiplications,
         recursion.forward.additions,
@@ -99,6 +97,12 @@ def test_forward_and_reverse_orders_equal_the_recursion_counts(data: dict) -> No
         recursion.backward.multiplications,
         recursion.backward.additions,
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(node_graphs())
+def test_forward_and_reverse_orders_equal_the_recursion_counts(data: dict) -> None:
+    assert_topological_orders_match_the_recursion(graph_from_dict(data), level="node")
 
 
 @settings(max_examples=100, deadline=None)
@@ -158,19 +162,7 @@ def test_exercise_4b_block_level(n: int) -> None:
     "name", ["exercise-4b.yaml", "exercise-4c.yaml", "mlp-relu.yaml", "seed-002-network.yaml"]
 )
 def test_shipped_block_graphs_match_the_recursion(name: str) -> None:
-    graph = load_graph(GRAPHS / name)
-    recursion = count(graph, level="block")
-    problem = elimination_problem(graph, level="block")
-    order = problem.topological_order()
-    forward, backward = eliminate(problem, order), eliminate(problem, order[::-1])
-    assert (forward.multiplications, forward.additions) == (
-        recursion.forward.multiplications,
-        recursion.forward.additions,
-    )
-    assert (backward.multiplications, backward.additions) == (
-        recursion.backward.multiplications,
-        recursion.backward.additions,
-    )
+    assert_topological_orders_match_the_recursion(load_graph(GRAPHS / name))
 
 
 @st.composite
@@ -226,19 +218,7 @@ def test_block_level_equals_node_level(data: dict, rng: random.Random) -> None:
 @settings(max_examples=60, deadline=None)
 @given(block_graphs())
 def test_block_level_forward_and_backward_equal_the_recursion(data: dict) -> None:
-    graph = graph_from_dict(data)
-    recursion = count(graph, level="block")
-    problem = elimination_problem(graph, level="block")
-    order = problem.topological_order()
-    forward, backward = eliminate(problem, order), eliminate(problem, order[::-1])
-    assert (forward.multiplications, forward.additions) == (
-        recursion.forward.multiplications,
-        recursion.forward.additions,
-    )
-    assert (backward.multiplications, backward.additions) == (
-        recursion.backward.multiplications,
-        recursion.backward.additions,
-    )
+    assert_topological_orders_match_the_recursion(graph_from_dict(data))
 
 
 def test_symbolic_costs_equal_the_symbolic_recursion() -> None:

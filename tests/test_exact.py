@@ -13,11 +13,13 @@ from graphcost.elimination import eliminate, elimination_problem, problem_from_e
 from graphcost.errors import UsageError
 from graphcost.exact import (
     MAX_INTERMEDIATES,
+    CutBound,
     cut_weights,
     lower_bound,
     solve,
 )
 from graphcost.loader import graph_from_dict, load_graph
+from graphcost.search import BitKernel
 from graphcost.strategies import STRATEGIES, StrategyOptions, run_strategy
 from tests.conftest import GRAPHS
 from tests.test_elimination import node_graphs, reference_eliminate
@@ -106,8 +108,25 @@ def test_the_lower_bound_is_admissible_from_any_state(data: dict, rng: random.Ra
     rest = [problem.names[v] for v in members[len(prefix) :]]
     after = eliminated(edge_set(problem), [problem.names[v] for v in prefix])
     bound = sum(weights[v] for v in members[len(prefix) :])
-    assert bound <= (brute_force(after, rest) if rest else 0)
+    cheapest = brute_force(after, rest) if rest else 0
+    assert bound <= cheapest
     assert lower_bound(problem) == sum(weights.values())
+    # The dynamic bound: cuts taken in the graph after the prefix, by the bitmask max-flow.
+    kernel = BitKernel(problem)
+    state = kernel.fresh()
+    for v in prefix:
+        kernel.step(state, v)
+    dynamic = sum(CutBound(problem).weights(*state, sum(1 << v for v in prefix)))
+    assert bound <= dynamic <= cheapest
+
+
+@settings(max_examples=60, deadline=None)
+@given(node_graphs(most_intermediates=8))
+def test_bitmask_cuts_equal_the_networkx_cuts(data: dict) -> None:
+    """CutBound (hand-written max-flow on bitmasks) against cut_weights (networkx)."""
+    problem = elimination_problem(graph_from_dict(data))
+    preds, succs = BitKernel(problem).fresh()
+    assert CutBound(problem).weights(preds, succs, 0) == cut_weights(problem)
 
 
 @settings(max_examples=40, deadline=None)

@@ -169,6 +169,10 @@ def _error(
         ("V: [x]\nD': [y]\nF: 1\nE: [[x, y]]\n", GraphValidationError, 3, ["unknown section 'F'"]),
         ("V: [x]\nE: [[x, x]]\n", GraphValidationError, None, ['missing section "D\'"']),
         ("V: [x]\nD': [y]\n", GraphValidationError, None, ["missing section 'E'"]),
+        ("V: []\nD': [y]\nE: []\n", GraphValidationError, 1, ["'V' declares no inputs"]),
+        ("V:\nD': [y]\nE: []\n", GraphValidationError, 1, ["'V' declares no inputs"]),
+        ("V: [x]\nD': {}\nE: []\n", GraphValidationError, 2, ['section "D\'" declares no outputs']),
+        ("V: [x]\nDprime: []\nE: []\n", GraphValidationError, 2, ["'Dprime' declares no"]),
         ("V: [x]\nD': [y]\nDprime: [z]\nE: []\n", GraphValidationError, 3, ["both D' and Dprime"]),
         ("V: [x y]\nD': [y]\nE: []\n", GraphValidationError, 1, ["invalid name 'x y'"]),
         ("- 1\n- 2\n", GraphValidationError, None, ["must be a mapping"]),
@@ -354,6 +358,9 @@ def test_unreachable_and_dead_nodes_are_warned_about() -> None:
     assert "forward recursion counts no products" in first
     assert second.startswith("nodes 'x2', 'c', 'd' reach no output")
     assert "backward recursion counts no products" in second
+    # Each warning is a whole sentence, not one cut off after a pronoun.
+    assert first.endswith("still counts its products")
+    assert second.endswith("still counts their products")
 
 
 def test_graph_without_edges_between_blocks_is_legal() -> None:

@@ -76,3 +76,24 @@ def test_missing_matplotlib_is_a_clear_error(
     assert result.stderr.startswith("Error: --plot needs matplotlib")
     assert "graphcost[plot]" in result.stderr
     assert not (tmp_path / "p.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("plot", "message"),
+    [("p.gif", "unknown image type 'gif'"), ("missing/p.png", "does not exist")],
+)
+def test_bad_plot_path_is_refused_before_the_sweep_writes(
+    runner, tmp_path: Path, plot: str, message: str
+) -> None:
+    # A usage error leaves --output untouched: the sweep must not run first and fail at the plot.
+    output = tmp_path / "rows.csv"
+    output.write_text("old\n")
+    result = runner.invoke(
+        cli, ["sweep", str(GRAPHS / "exercise-4b.yaml"), "--over", "n=3:9:3", "-o", str(output),
+              "--plot", str(tmp_path / plot)],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --plot")
+    assert message in result.stderr
+    assert output.read_text() == "old\n"
+    assert result.stdout == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from fractions import Fraction
@@ -10,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graphcost.errors import UsageError
+from graphcost import report as report_module
+from graphcost.errors import SizeError, UsageError
 from graphcost.report import (
     FORMATS,
+    CsvRowFile,
     Report,
     atomic_writer,
     emit,
@@ -154,3 +157,116 @@ def test_interrupt_while_writing_cleans_up(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         _write_then_fail(target, KeyboardInterrupt)
     assert os.listdir(tmp_path) == []
+
+
+# --- CsvRowFile --------------------------------------------------------------------------------
+
+
+def test_row_file_renames_on_success(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    with CsvRowFile(target, ["a", "b"]) as sink:
+        sink.write([(1, 2), (3, 4)])
+        assert not target.exists()  # rows go to a temporary file until the end
+    assert target.read_text() == "a,b\n1,2\n3,4\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_row_file_keeps_finished_rows_on_interrupt(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+
+    def interrupted() -> None:
+        with CsvRowFile(target, ["a"]) as sink:
+            sink.write([(1,), (2,)])
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    assert target.read_text() == "a\n1\n2\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_row_file_cuts_a_torn_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out.csv"
+    real_write = os.write
+
+    def torn(descriptor: int, data: bytes) -> int:
+        real_write(descriptor, bytes(data[:3]))  # part of the batch reaches the file...
+        raise KeyboardInterrupt  # ...and the interrupt lands in the middle of the write
+
+    def interrupted() -> None:
+        with CsvRowFile(target, ["a", "b"]) as sink:
+            sink.write([(1, 2)])
+            monkeypatch.setattr(report_module.os, "write", torn)
+            sink.write([(333, 444), (5, 6)])
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    assert target.read_text() == "a,b\n1,2\n"
+
+
+def test_row_file_leaves_target_alone_on_user_error(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("previous\n")
+
+    def failing() -> None:
+        with CsvRowFile(target, ["a"]) as sink:
+            sink.write([(1,)])
+            raise SizeError("bad point")
+
+    with pytest.raises(SizeError):
+        failing()
+    assert target.read_text() == "previous\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_row_file_to_a_stream() -> None:
+    stream = io.StringIO()
+    with CsvRowFile(None, ["a"], stream=stream) as sink:
+        sink.write([(1,)])
+    assert stream.getvalue() == "a\n1\n"
+
+
+def test_row_file_missing_directory(tmp_path: Path) -> None:
+    with (
+        pytest.raises(UsageError, match="cannot write"),
+        CsvRowFile(tmp_path / "no" / "out.csv", ["a"]),
+    ):
+        pass
+
+
+# --- markdown and latex ----------------------------------------------------------------------
+
+SPECIAL = Report(
+    title="t_1 & 50%",
+    columns=["name", "a|b"],
+    rows=[["x_1", "1"], ["{y}", "~^\\"]],
+    records=[],
+    data=None,
+    notes=["note #1"],
+)
+
+
+def test_markdown_escapes_pipes() -> None:
+    assert render(SPECIAL, "markdown") == (
+        "**t_1 & 50%**\n\n| name | a\\|b |\n|:---|---:|\n| x_1 | 1 |\n| {y} | ~^\\ |\n\nnote #1  \n"
+    )
+
+
+def test_latex_escapes_special_characters() -> None:
+    text = render(SPECIAL, "latex")
+    assert text.splitlines() == [
+        "% t\\_1 \\& 50\\%",
+        "\\begin{tabular}{lr}",
+        "\\toprule",
+        "name & a|b \\\\",
+        "\\midrule",
+        "x\\_1 & 1 \\\\",
+        "\\{y\\} & \\textasciitilde{}\\textasciicircum{}\\textbackslash{} \\\\",
+        "\\bottomrule",
+        "\\end{tabular}",
+        "% note \\#1",
+    ]
+
+
+def test_markdown_and_latex_are_registered() -> None:
+    assert {"markdown", "latex"} <= set(FORMATS)

@@ -1,11 +1,11 @@
-"""Sweeps: axes, exact vectorised evaluation against analyze and count(), CSV safety, the CLI."""
+"""Sweeps: axes, exact vectorised evaluation against analyze and count(), the CLI (an
+interrupted sweep keeps its finished rows)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +17,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphcost import sweep as sweep_module
 from graphcost.cli import cli
 from graphcost.counting import count
 from graphcost.errors import SizeError, UsageError
@@ -25,7 +24,6 @@ from graphcost.layers import layered_graph
 from graphcost.loader import graph_from_dict, load_graph
 from graphcost.records import COUNT_COLUMNS, result_record
 from graphcost.sweep import (
-    CsvRowFile,
     compile_counts,
     evaluate_counts,
     parse_over,
@@ -222,81 +220,6 @@ def test_vectorised_equals_count_anywhere(v: int, v1: int, v2: int) -> None:
     rows, _ = sweep_rows(plan)
     for row in rows:
         assert row == reference_row(graph, {"V": row[0], "V1": v1, "V2": v2}, plan.columns)
-
-
-# --- CsvRowFile --------------------------------------------------------------------------------
-
-
-def test_row_file_renames_on_success(tmp_path: Path) -> None:
-    target = tmp_path / "out.csv"
-    with CsvRowFile(target, ["a", "b"]) as sink:
-        sink.write([(1, 2), (3, 4)])
-        assert not target.exists()  # rows go to a temporary file until the end
-    assert target.read_text() == "a,b\n1,2\n3,4\n"
-    assert list(tmp_path.iterdir()) == [target]
-
-
-def test_row_file_keeps_finished_rows_on_interrupt(tmp_path: Path) -> None:
-    target = tmp_path / "out.csv"
-
-    def interrupted() -> None:
-        with CsvRowFile(target, ["a"]) as sink:
-            sink.write([(1,), (2,)])
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        interrupted()
-    assert target.read_text() == "a\n1\n2\n"
-    assert list(tmp_path.iterdir()) == [target]
-
-
-def test_row_file_cuts_a_torn_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = tmp_path / "out.csv"
-    real_write = os.write
-
-    def torn(descriptor: int, data: bytes) -> int:
-        real_write(descriptor, bytes(data[:3]))  # part of the batch reaches the file...
-        raise KeyboardInterrupt  # ...and the interrupt lands in the middle of the write
-
-    def interrupted() -> None:
-        with CsvRowFile(target, ["a", "b"]) as sink:
-            sink.write([(1, 2)])
-            monkeypatch.setattr(sweep_module.os, "write", torn)
-            sink.write([(333, 444), (5, 6)])
-
-    with pytest.raises(KeyboardInterrupt):
-        interrupted()
-    assert target.read_text() == "a,b\n1,2\n"
-
-
-def test_row_file_leaves_target_alone_on_user_error(tmp_path: Path) -> None:
-    target = tmp_path / "out.csv"
-    target.write_text("previous\n")
-
-    def failing() -> None:
-        with CsvRowFile(target, ["a"]) as sink:
-            sink.write([(1,)])
-            raise SizeError("bad point")
-
-    with pytest.raises(SizeError):
-        failing()
-    assert target.read_text() == "previous\n"
-    assert list(tmp_path.iterdir()) == [target]
-
-
-def test_row_file_to_a_stream() -> None:
-    stream = io.StringIO()
-    with CsvRowFile(None, ["a"], stream=stream) as sink:
-        sink.write([(1,)])
-    assert stream.getvalue() == "a\n1\n"
-
-
-def test_row_file_missing_directory(tmp_path: Path) -> None:
-    with (
-        pytest.raises(UsageError, match="cannot write"),
-        CsvRowFile(tmp_path / "no" / "out.csv", ["a"]),
-    ):
-        pass
 
 
 # --- CLI ---------------------------------------------------------------------------------------

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from graphcost.cli.base import cli, output_options, parse_assignments, set_option
+from graphcost.cli.base import (
+    cli,
+    convention_option,
+    output_options,
+    parse_assignments,
+    set_option,
+)
 from graphcost.cli.sources import graph_from, graph_source
 from graphcost.cli.strategies import StrategyRequest, strategy_options
 
@@ -14,19 +20,13 @@ if TYPE_CHECKING:
     from graphcost.counting import CountResult
     from graphcost.model import Graph
     from graphcost.report import Report
+    from graphcost.symbolic import SymbolicCounts
 
 
 @cli.command()
 @graph_source
 @set_option
-@click.option(
-    "--convention",
-    "-c",
-    default="elimination",
-    show_default=True,
-    help="Counting convention: elimination (vertex elimination, Griewank & Naumann) or dense "
-    "(identity seed matrix).",
-)
+@convention_option
 @click.option(
     "--nodes",
     is_flag=True,
@@ -103,9 +103,7 @@ def analyze(
                 raise
     if strategies is not None:
         strategies.require_values(unset)
-    if unset and formulas is not None:
-        from graphcost.symbolic import symbolic_report
-
+    if unset:  # formulas alone (with a symbol unset they were asked for, so they exist)
         if fmt == "csv":
             from graphcost.errors import UsageError
 
@@ -114,7 +112,7 @@ def analyze(
                 f"CSV rows need values, and symbol {missing!r} has none",
                 fix=f"pass --set {missing}=VALUE, or graphcost sweep --over {missing}=START:STOP",
             )
-        emit(symbolic_report(formulas, latex=latex, path=graph.path), fmt, output)
+        emit(formula_report(formulas, latex=latex, path=graph.path), fmt, output)
         return
     result = count(
         graph,
@@ -124,9 +122,7 @@ def analyze(
     )
     report = analysis_report(result, graph)
     if formulas is not None:
-        from graphcost.symbolic import add_to_report
-
-        add_to_report(report, formulas, latex=latex)
+        add_formulas(report, formulas, latex=latex)
     if strategies is not None:
         strategies.add_to(report, graph, values, nodes=nodes)
     emit(report, fmt, output)
@@ -134,6 +130,7 @@ def analyze(
 
 def analysis_report(result: CountResult, graph: Graph) -> Report:
     """The :class:`~graphcost.report.Report` of a :class:`~graphcost.counting.CountResult`."""
+    from graphcost.records import result_record
     from graphcost.report import Report, format_int, format_ratio
 
     values = ", ".join(f"{k} = {v:,}" for k, v in result.values.items())
@@ -166,11 +163,63 @@ def analysis_report(result: CountResult, graph: Graph) -> Report:
     )
 
 
-def result_record(result: CountResult) -> dict[str, Any]:
-    """One flat CSV row: symbol columns, then the stable count columns.
+def add_formulas(report: Report, symbolic: SymbolicCounts, *, latex: bool = False) -> None:
+    """Put the formulas next to the values of an ``analyze`` report.
 
-    Defined once in :func:`graphcost.records.result_record`, which ``sweep`` uses too.
+    Adds a formula column for multiplications and one for additions (filled on the
+    ``forward`` and ``backward`` rows), the speed-up formula and the leading order to the notes,
+    and ``symbolic`` to the JSON data.
     """
-    from graphcost.records import result_record as record
+    from graphcost.symbolic import growth_note
 
-    return record(result)
+    shown = symbolic.latex() if latex else symbolic.formulas()
+    cells = {
+        "forward": [shown["forward"], shown["forward_additions"]],
+        "backward": [shown["backward"], shown["backward_additions"]],
+    }
+    report.columns = [*report.columns, "multiplications (formula)", "additions (formula)"]
+    report.rows = [[*row, *cells.get(str(row[0]), ["", ""])] for row in report.rows]
+    report.notes = [
+        *report.notes,
+        f"speed-up formula: {shown['speedup'] or '—'}",
+        growth_note(symbolic, latex=latex),
+    ]
+    if isinstance(report.data, dict):
+        report.data["symbolic"] = symbolic.to_dict(latex=latex)
+
+
+def formula_report(
+    symbolic: SymbolicCounts, *, latex: bool = False, path: str | None = None
+) -> Report:
+    """The report of formulas alone, for symbols that have no value (``--layers 'n,n/2,1'``)."""
+    from graphcost.report import Report
+    from graphcost.symbolic import growth_note
+
+    shown = symbolic.latex() if latex else symbolic.formulas()
+    symbols = ", ".join(symbolic.symbols)
+    return Report(
+        title=f"{symbolic.graph} — {symbolic.convention} convention (symbolic in {symbols})",
+        columns=["schedule", "multiplications", "additions"],
+        rows=[
+            ["forward", shown["forward"], shown["forward_additions"]],
+            ["backward", shown["backward"], shown["backward_additions"]],
+        ],
+        records=[],
+        data={
+            "graph": symbolic.graph,
+            "convention": symbolic.convention,
+            "level": "block",
+            "symbols": {},
+            "forward": None,
+            "backward": None,
+            "speedup": None,
+            "speedup_exact": None,
+            "path": path,
+            "symbolic": symbolic.to_dict(latex=latex),
+        },
+        notes=[
+            f"speed-up (forward / backward multiplications): {shown['speedup'] or '—'}",
+            growth_note(symbolic, latex=latex),
+            "give the symbols values with --set to count, or sweep them with graphcost sweep",
+        ],
+    )

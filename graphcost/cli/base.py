@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -106,6 +106,32 @@ def main(argv: list[str] | None = None) -> None:
     cli.main(argv, prog_name="graphcost")
 
 
+def split_assignments(
+    items: tuple[str, ...],
+    option: str,
+    *,
+    metavar: str = "SYMBOL=VALUE",
+    example: str = "n=300",
+    valid: Callable[[str], bool] = str.isidentifier,
+) -> Iterator[tuple[str, str]]:
+    """The ``(name, text)`` pairs of a repeatable ``NAME=VALUE`` option (``a=1,b=2`` also works).
+
+    Raises
+    ------
+    UsageError
+        For a part without ``=``, an empty value, or a name ``valid`` rejects.
+    """
+    for item in items:
+        for part in item.split(","):
+            name, sep, text = part.partition("=")
+            name = name.strip()
+            if not sep or not valid(name) or not text.strip():
+                raise UsageError(
+                    f"{option} expects {metavar}, got {part!r}", fix=f"e.g. {option} {example}"
+                )
+            yield name, text
+
+
 def parse_assignments(items: tuple[str, ...]) -> dict[str, int]:
     """Parse ``--set n=300`` (repeatable; ``n=300,m=4`` also works) into symbol values.
 
@@ -119,23 +145,14 @@ def parse_assignments(items: tuple[str, ...]) -> dict[str, int]:
     from graphcost.expr import parse_expression
 
     values: dict[str, int] = {}
-    for item in items:
-        for part in item.split(","):
-            symbol, sep, text = part.partition("=")
-            symbol = symbol.strip()
-            if not sep or not symbol.isidentifier() or not text.strip():
-                raise UsageError(
-                    f"--set expects SYMBOL=VALUE, got {part!r}", fix="e.g. --set n=300"
-                )
-            try:
-                value = parse_expression(text).evaluate({})
-            except ExpressionError as error:
-                raise UsageError(
-                    f"--set {symbol}: {error.message}", fix="give an integer"
-                ) from None
-            if value.denominator != 1:
-                raise UsageError(f"--set {symbol}={text}: not an integer", fix="give an integer")
-            values[symbol] = int(value)
+    for symbol, text in split_assignments(items, "--set"):
+        try:
+            value = parse_expression(text).evaluate({})
+        except ExpressionError as error:
+            raise UsageError(f"--set {symbol}: {error.message}", fix="give an integer") from None
+        if value.denominator != 1:
+            raise UsageError(f"--set {symbol}={text}: not an integer", fix="give an integer")
+        values[symbol] = int(value)
     return values
 
 
@@ -150,7 +167,50 @@ def set_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
-def output_options(*formats: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def convention_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--convention/-c NAME`` (a name in :data:`graphcost.counting.CONVENTIONS`)."""
+    return click.option(
+        "--convention",
+        "-c",
+        default="elimination",
+        show_default=True,
+        help="Counting convention: elimination (vertex elimination, Griewank & Naumann) or "
+        "dense (identity seed matrix).",
+    )(function)
+
+
+def jobs_option(work: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``--jobs/-j N``: local worker processes for ``work``."""
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        metavar="N",
+        help=f"Local worker processes for {work}.",
+    )
+
+
+def scheduler_option(work: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``--scheduler ADDRESS``: a Dask distributed scheduler that runs ``work``."""
+    return click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help=f"Run {work} on this Dask distributed scheduler, e.g. tcp://127.0.0.1:8786 "
+        "(pip install 'graphcost[dask]').",
+    )
+
+
+#: Every output format: the names of :data:`graphcost.report.FORMATS`, spelled out so that
+#: start-up does not import the report module (tests/test_cli.py checks that they agree).
+ALL_FORMATS = ("table", "json", "csv", "markdown", "latex")
+
+
+def output_options(
+    *formats: str, help: str = "Output format."
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Add ``--format`` (one of ``formats``, the first the default) and ``--output PATH``."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -168,24 +228,17 @@ def output_options(*formats: str) -> Callable[[Callable[..., Any]], Callable[...
             type=click.Choice(formats),
             default=formats[0],
             show_default=True,
-            help="Output format.",
+            help=help,
         )(function)
 
     return decorate
 
 
-def load(path: str, *, quiet: bool = False) -> Any:
+def load(path: str) -> Any:
     """Load and validate a graph file, printing its structural warnings on stderr."""
     from graphcost.loader import load_graph, unreachable_warnings
 
     graph = load_graph(path)
-    if not quiet:
-        for message in unreachable_warnings(graph):
-            warn(f"{path}: {message}")
+    for message in unreachable_warnings(graph):
+        warn(f"{path}: {message}")
     return graph
-
-
-def ensure(condition: bool, message: str, fix: str | None = None) -> None:
-    """Raise a :class:`UsageError` unless ``condition``."""
-    if not condition:
-        raise UsageError(message, fix=fix)

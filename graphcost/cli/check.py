@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from graphcost.cli.base import cli, output_options, parse_assignments
-from graphcost.cli.trace import FORMATS, point_options, prepare
+from graphcost.cli.base import ALL_FORMATS, cli, output_options
+from graphcost.cli.trace import point_options, prepare
 
 if TYPE_CHECKING:
     from graphcost.numeric import Comparison
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="Central-difference step, relative to max(1, |x|).",
 )
-@output_options(*FORMATS)
+@output_options(*ALL_FORMATS)
 def check(
     file: str,
     at: tuple[str, ...],
@@ -58,16 +58,14 @@ def check(
       graphcost check graphs/mlp-relu.yaml --set p=5 --tolerance 1e-5
       graphcost check graphs/seed-004-expression.yaml --at x=1,w=2,b=3
     """
-    from graphcost.counting import count
     from graphcost.errors import CheckFailed, UsageError
     from graphcost.numeric import check_jacobians
     from graphcost.report import emit
 
     if not tolerance > 0 or not step > 0:
         raise UsageError("--tolerance and --step must be positive")
-    model, point, _ = prepare(file, assignments, at, seed, params_file)
+    model, point, _, counted = prepare(file, assignments, at, seed, params_file)
     comparisons, ahead, behind = check_jacobians(model, point, tolerance=tolerance, step=step)
-    counted = count(model.graph, values=parse_assignments(assignments))
     counts = [
         ("forward", ahead.multiplications, counted.forward.multiplications),
         ("backward", behind.multiplications, counted.backward.multiplications),

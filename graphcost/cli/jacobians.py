@@ -6,8 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from graphcost.cli.base import cli, load, output_options, parse_assignments, set_option
-from graphcost.cli.trace import FORMATS
+from graphcost.cli.base import (
+    ALL_FORMATS,
+    cli,
+    load,
+    output_options,
+    parse_assignments,
+    set_option,
+)
 
 if TYPE_CHECKING:
     from graphcost.chain import Factor
@@ -18,7 +24,7 @@ if TYPE_CHECKING:
 @cli.command()
 @click.argument("file", metavar="FILE")
 @set_option
-@output_options(*FORMATS)
+@output_options(*ALL_FORMATS)
 def jacobians(file: str, assignments: tuple[str, ...], fmt: str, output: str | None) -> None:
     """List the Jacobian factors of the layered graph FILE in order, with their shapes.
 

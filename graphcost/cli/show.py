@@ -6,34 +6,28 @@ from typing import TYPE_CHECKING
 
 import click
 
-from graphcost.cli.base import cli, load, parse_assignments, set_option
+from graphcost.cli.base import cli, load, output_options, parse_assignments, set_option
 
 if TYPE_CHECKING:
     from graphcost.structure import NodeGraph
-
-ROLE_NAMES = ("V", "D", "D'")
 
 
 @cli.command()
 @click.argument("file", metavar="FILE")
 @set_option
 @click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "yaml", "edges"]),
-    default="table",
-    show_default=True,
-    help="table: blocks and node-level edges; yaml: a node-level graph file that graphcost "
-    "loads back; edges: from,to lines (for E: {file: ...}).",
-)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file.")
-@click.option(
     "--limit",
     default=50,
     show_default=True,
     type=click.IntRange(min=0),
     help="Edges listed in the table (0: all).",
+)
+@output_options(
+    "table",
+    "yaml",
+    "edges",
+    help="table: blocks and node-level edges; yaml: a node-level graph file that graphcost "
+    "loads back; edges: from,to lines (for E: {file: ...}).",
 )
 def show(file: str, assignments: tuple[str, ...], fmt: str, output: str | None, limit: int) -> None:
     """Expand the block graph FILE to single nodes and print or export it.
@@ -87,9 +81,11 @@ def _table(nodes: NodeGraph, limit: int) -> str:
 def _yaml(nodes: NodeGraph, limit: int) -> str:
     import yaml
 
+    from graphcost.model import ROLES
+
     names = nodes.names()
     data = {"name": f"{nodes.graph.name}-nodes"}
-    for code, key in enumerate(ROLE_NAMES):
+    for code, key in enumerate(ROLES):
         data[key] = [names[i] for i in (nodes.role == code).nonzero()[0].tolist()]
     data["E"] = [
         [names[a], names[b]] for a, b in zip(nodes.src.tolist(), nodes.dst.tolist(), strict=True)

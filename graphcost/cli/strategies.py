@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from graphcost.cli.base import jobs_option, scheduler_option
 from graphcost.errors import UsageError
 
 #: How many names of an order the table shows before abbreviating.
@@ -190,20 +191,8 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             metavar="N",
             help="Iteration budget of searching strategies.",
         ),
-        click.option(
-            "--jobs",
-            type=click.IntRange(min=1),
-            default=1,
-            show_default=True,
-            metavar="N",
-            help="Processes for strategies that run restarts in parallel.",
-        ),
-        click.option(
-            "--scheduler",
-            default=None,
-            metavar="ADDRESS",
-            help="Dask scheduler for strategies that run restarts in parallel.",
-        ),
+        jobs_option("strategies that run restarts in parallel"),
+        scheduler_option("the restarts of parallel strategies"),
         click.option(
             "--save-order",
             type=click.Path(dir_okay=False),
@@ -229,7 +218,8 @@ def _abbreviate(order: tuple[str, ...]) -> str:
 
 
 def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str]) -> None:
-    """Merge strategy results into an ``analyze`` report.
+    """Merge strategy results into an ``analyze`` report (its ``data`` a dict, as
+    :func:`graphcost.cli.analyze.analysis_report` makes it).
 
     Rows ``forward`` and ``backward`` already hold the recursion counts (the same numbers,
     tested); they gain the order, other strategies get rows of their own. Every row gets the
@@ -240,9 +230,7 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
     from graphcost.report import format_int, format_ratio
     from graphcost.strategies import run_strategy
 
-    if isinstance(report.data, dict) and report.data.get("convention", "elimination") != (
-        "elimination"
-    ):
+    if report.data.get("convention", "elimination") != "elimination":
         raise UsageError(
             "--strategy scores vertex elimination orders, which the elimination convention counts",
             fix="drop --convention dense",
@@ -275,9 +263,8 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
                     *cells,
                 ]
             )
-    recursion = report.data if isinstance(report.data, dict) else {}
     for row in rows:
-        counted = recursion.get(str(row[0]))
+        counted = report.data.get(str(row[0]))
         if row[width + 1] == "" and isinstance(counted, dict):
             row[width + 1] = shown(ratio(counted["multiplications"]))
     best = _best(results)
@@ -298,16 +285,15 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
             proof = "proven optimal" if result.proven_optimal else ""
             notes.append(f"{result.name}: " + ", ".join(p for p in (bound, proof) if p))
     report.notes = [*report.notes, *notes, *skipped]
-    if isinstance(report.data, dict):
-        report.data["strategies"] = {
-            r.name: {
-                **r.to_dict(),
-                "ratio_to_forward": None if not base else float(ratio(r.cost.multiplications)),
-            }
-            for r in results
+    report.data["strategies"] = {
+        r.name: {
+            **r.to_dict(),
+            "ratio_to_forward": None if not base else float(ratio(r.cost.multiplications)),
         }
-        report.data["best_strategy"] = best.name
-        report.data["strategy_level"] = problem.level
+        for r in results
+    }
+    report.data["best_strategy"] = best.name
+    report.data["strategy_level"] = problem.level
     if report.records:
         for result in results:
             report.records[0][f"{result.name}_multiplications"] = result.cost.multiplications

@@ -12,7 +12,16 @@ from typing import Any
 
 import click
 
-from graphcost.cli.base import cli, output_options, parse_assignments, set_option, warn
+from graphcost.cli.base import (
+    cli,
+    convention_option,
+    jobs_option,
+    output_options,
+    parse_assignments,
+    scheduler_option,
+    set_option,
+    warn,
+)
 from graphcost.cli.sources import graph_from, graph_source
 
 #: Seconds a sweep runs before the progress bar appears (quick sweeps stay silent).
@@ -31,13 +40,7 @@ PROGRESS_DELAY = 0.5
     "300) or a list A,B,C. Repeat for a grid (the first --over varies slowest).",
 )
 @set_option
-@click.option(
-    "--convention",
-    "-c",
-    default="elimination",
-    show_default=True,
-    help="Counting convention: elimination or dense.",
-)
+@convention_option
 @click.option(
     "--nodes",
     is_flag=True,
@@ -46,6 +49,7 @@ PROGRESS_DELAY = 0.5
 )
 @click.option(
     "--strategy",
+    "-s",
     default=None,
     metavar="NAME",
     help="Also score this vertex elimination strategy at every point (columns strategy, "
@@ -57,20 +61,8 @@ PROGRESS_DELAY = 0.5
     help="Stop with an error at the first point where a size is not a positive integer "
     "(default: skip such points and count them in a note on stderr).",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Local worker processes for per-point work (--nodes, --strategy).",
-)
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="tcp://HOST:PORT",
-    help="Run per-point work on this Dask distributed scheduler (pip install 'graphcost[dask]').",
-)
+@jobs_option("per-point work (--nodes, --strategy)")
+@scheduler_option("per-point work")
 @click.option(
     "--plot",
     "plot_path",
@@ -119,8 +111,13 @@ def sweep(
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --jobs 4
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --scheduler tcp://127.0.0.1:8786
     """
-    from graphcost.sweep import CsvRowFile, parse_over, plan_sweep, run_sweep
+    from graphcost.report import CsvRowFile
+    from graphcost.sweep import parse_over, plan_sweep, run_sweep
 
+    if plot_path is not None:
+        from graphcost.plot import check_plot_path
+
+        check_plot_path(plot_path)
     graph = graph_from(file, layers)
     plan = plan_sweep(
         graph,

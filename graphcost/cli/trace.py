@@ -7,14 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from graphcost.cli.base import cli, load, output_options, parse_assignments, set_option
+from graphcost.cli.base import (
+    ALL_FORMATS,
+    cli,
+    load,
+    output_options,
+    parse_assignments,
+    set_option,
+    split_assignments,
+)
 
 if TYPE_CHECKING:
+    from graphcost.counting import CountResult
     from graphcost.numeric import NumericModel, Propagation
     from graphcost.report import Report
 
-#: All output formats of the numeric commands.
-FORMATS = ("table", "json", "csv", "markdown", "latex")
 #: Derivative columns shown in a table (JSON and CSV carry all of them).
 MAX_COLUMNS = 8
 
@@ -58,16 +65,12 @@ def parse_point(items: tuple[str, ...]) -> dict[str, float]:
     from graphcost.expr import parse_expression
 
     values: dict[str, float] = {}
-    for item in items:
-        for part in item.split(","):
-            name, sep, text = part.partition("=")
-            name = name.strip()
-            if not sep or not name or not text.strip():
-                raise UsageError(f"--at expects NAME=VALUE, got {part!r}", fix="e.g. --at x=0.3")
-            try:
-                values[name] = float(parse_expression(text, allow_floats=True).evaluate({}))
-            except ExpressionError as error:
-                raise UsageError(f"--at {name}: {error.message}", fix="give a number") from None
+    pairs = split_assignments(items, "--at", metavar="NAME=VALUE", example="x=0.3", valid=bool)
+    for name, text in pairs:
+        try:
+            values[name] = float(parse_expression(text, allow_floats=True).evaluate({}))
+        except ExpressionError as error:
+            raise UsageError(f"--at {name}: {error.message}", fix="give a number") from None
     return values
 
 
@@ -77,16 +80,17 @@ def prepare(
     at: tuple[str, ...],
     seed: int,
     params_file: str | None,
-) -> tuple[NumericModel, dict[int, Any], dict[str, str]]:
-    """Load FILE and build its numeric model and the point to evaluate it at."""
+) -> tuple[NumericModel, dict[int, Any], dict[str, str], CountResult]:
+    """Load FILE; build its numeric model, the point to evaluate it at (and where each input
+    came from), and the elimination counts the recursions must match."""
+    from graphcost.counting import count
     from graphcost.numeric import build_model, input_values
 
     graph = load(file)
-    model = build_model(
-        graph, values=parse_assignments(assignments), seed=seed, params_file=params_file
-    )
+    values = parse_assignments(assignments)
+    model = build_model(graph, values=values, seed=seed, params_file=params_file)
     point, sources = input_values(model, parse_point(at), seed=seed)
-    return model, point, sources
+    return model, point, sources, count(graph, values=values)
 
 
 @cli.command()
@@ -100,8 +104,14 @@ def prepare(
     "for every input x (forward recursion).",
 )
 @point_options
-@click.option("--limit", default=100, show_default=True, help="Rows in the table (0: all).")
-@output_options(*FORMATS)
+@click.option(
+    "--limit",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Rows in the table (0: all).",
+)
+@output_options(*ALL_FORMATS)
 def trace(
     file: str,
     mode: str,
@@ -127,13 +137,11 @@ def trace(
       graphcost trace graphs/seed-004-expression.yaml --format markdown
       graphcost trace graphs/seed-002-network.yaml --seed 1 --format json
     """
-    from graphcost.counting import count
     from graphcost.numeric import backward, forward
     from graphcost.report import emit
 
-    model, point, sources = prepare(file, assignments, at, seed, params_file)
+    model, point, sources, counted = prepare(file, assignments, at, seed, params_file)
     result = (backward if mode == "reverse" else forward)(model, point)
-    counted = count(model.graph, values=parse_assignments(assignments))
     expected = (counted.backward if mode == "reverse" else counted.forward).multiplications
     emit(trace_report(model, result, sources, expected, limit), fmt, output)
 

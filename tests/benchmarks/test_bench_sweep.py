@@ -15,7 +15,8 @@ import pytest
 from graphcost.counting import count
 from graphcost.loader import load_graph
 from graphcost.parallel import map_ordered
-from graphcost.sweep import CsvRowFile, parse_over, plan_sweep, run_sweep, sweep_rows
+from graphcost.report import CsvRowFile
+from graphcost.sweep import parse_over, plan_sweep, run_sweep, sweep_rows
 from tests.conftest import GRAPHS
 
 pytestmark = pytest.mark.benchmark
