@@ -506,6 +506,15 @@ def optimal(problem: EliminationProblem, options: StrategyOptions) -> StrategyOu
         raise UsageError(f"--time-limit must be positive, got {options.time_limit}")
     seconds = DEFAULT_SECONDS if options.time_limit is None else options.time_limit
     result = solve(problem, time_limit=seconds, seed=options.seed)
+    remark = {
+        None: None,
+        "time": f"time limit of {seconds:g} s reached before the proof: best order found so far "
+        "(raise --time-limit to prove more)",
+        "memory": "state limit reached before the proof: best order found so far",
+    }[result.stopped]
     return StrategyOutcome(
-        result.order, lower_bound=result.lower_bound, proven_optimal=result.proven_optimal
+        result.order,
+        lower_bound=result.lower_bound,
+        proven_optimal=result.proven_optimal,
+        remark=remark,
     )

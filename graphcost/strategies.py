@@ -95,11 +95,14 @@ class StrategyOutcome:
         A proven lower bound on the multiplications of every order, if the strategy has one.
     proven_optimal
         Whether ``order`` is proven to be a cheapest order.
+    remark
+        Anything the user should know about the result, e.g. why a proof is missing.
     """
 
     order: tuple[Any, ...]
     lower_bound: int | None = None
     proven_optimal: bool = False
+    remark: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class StrategyResult:
         The strategy's canonical name (``order:...`` keeps its argument).
     cost
         :func:`~graphcost.elimination.eliminate` of the returned order.
-    lower_bound, proven_optimal
+    lower_bound, proven_optimal, remark
         As the strategy reported them.
     seconds
         Wall-clock time of the strategy (scoring excluded).
@@ -123,6 +126,7 @@ class StrategyResult:
     lower_bound: int | None
     proven_optimal: bool
     seconds: float
+    remark: str | None = None
 
     @property
     def order(self) -> tuple[str, ...]:
@@ -137,6 +141,7 @@ class StrategyResult:
             "order": list(self.cost.order),
             "lower_bound": self.lower_bound,
             "proven_optimal": self.proven_optimal,
+            "remark": self.remark,
             "seconds": round(self.seconds, 6),
         }
 
@@ -303,7 +308,7 @@ def run_strategy(
             f"strategy {strategy.name!r} claims a lower bound {bound} above the cost "
             f"{cost.multiplications} of its own order"
         )
-    return StrategyResult(shown, cost, bound, outcome.proven_optimal, seconds)
+    return StrategyResult(shown, cost, bound, outcome.proven_optimal, seconds, outcome.remark)
 
 
 def _numeric(problem: EliminationProblem, strategy: str) -> None:

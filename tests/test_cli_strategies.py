@@ -146,6 +146,18 @@ def test_lower_bounds_are_shown(runner: CliRunner, monkeypatch: pytest.MonkeyPat
     assert data["strategies"]["bounded"]["lower_bound"] == 4
 
 
+def test_an_unproven_optimum_says_why(runner: CliRunner) -> None:
+    """RoeFlux_1d (98 intermediates) is not proven in half a second: the output says so."""
+    roeflux = str(GRAPHS / "benchmarks" / "RoeFlux_1d.yaml")
+    args = ["analyze", roeflux, "-s", "optimal", "--time-limit", "0.5", "--iterations", "200"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.stderr
+    assert "optimal: time limit of 0.5 s reached before the proof" in result.stdout
+    data = as_json(runner, *args[1:])
+    assert data["strategies"]["optimal"]["proven_optimal"] is False
+    assert data["strategies"]["optimal"]["remark"].startswith("time limit of 0.5 s")
+
+
 @pytest.mark.parametrize(
     ("values", "expected"),
     [

@@ -158,7 +158,10 @@ def analysis_report(result: CountResult, graph: Graph) -> Report:
         data=data,
         notes=[
             f"speed-up (forward / backward multiplications): {format_ratio(speedup)}",
-            f"counted at {result.level} level",
+            "counted on single nodes"
+            if graph.is_node_level
+            else f"counted at {result.level} level"
+            + (" (closed form per block)" if result.level == "block" else ""),
         ],
     )
 

@@ -284,6 +284,8 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
             )
             proof = "proven optimal" if result.proven_optimal else ""
             notes.append(f"{result.name}: " + ", ".join(p for p in (bound, proof) if p))
+        if result.remark:
+            notes.append(f"{result.name}: {result.remark}")
     report.notes = [*report.notes, *notes, *skipped]
     report.data["strategies"] = {
         r.name: {
