@@ -60,15 +60,20 @@ FILE_WIDTH = 200
 _NUMBER = re.compile(r"^[-+]?[\d,._]+(e[-+]?\d+)?( \(.*\))?$|^—$")
 
 
+def _is_numeric_column(report: Report, column: int) -> bool:
+    """Whether every cell of the column reads as a number (right-aligned in tables)."""
+    return column > 0 and all(
+        _NUMBER.match(str(row[column])) for row in report.rows if column < len(row)
+    )
+
+
 def _render_table(report: Report, *, color: bool = False) -> str:
     from rich.console import Console
     from rich.table import Table
 
     table = Table()
     for i, column in enumerate(report.columns):
-        cells = [str(row[i]) for row in report.rows if i < len(row)]
-        numeric = i > 0 and all(_NUMBER.match(cell) for cell in cells)
-        table.add_column(column, justify="right" if numeric else "left")
+        table.add_column(column, justify="right" if _is_numeric_column(report, i) else "left")
     for i, row in enumerate(report.rows):
         table.add_row(*(str(cell) for cell in row), style="bold" if i == report.highlight else None)
     buffer = io.StringIO()
@@ -111,11 +116,19 @@ def _render_markdown(report: Report, **_: Any) -> str:
     """A GitHub-flavoured pipe table, the title in bold above it and the notes below."""
 
     def cell(value: Any) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
+        # Escape what Markdown would read as emphasis or code (formulas are full of `**`).
+        text = str(value).replace("\n", " ")
+        for special in "\\|*_`":
+            text = text.replace(special, "\\" + special)
+        return text
 
     lines = [f"**{cell(report.title)}**", ""] if report.title else []
     lines.append("| " + " | ".join(cell(c) for c in report.columns) + " |")
-    lines.append("|" + "|".join([":---"] + ["---:"] * (len(report.columns) - 1)) + "|")
+    aligns = [
+        ":---" if i == 0 or not _is_numeric_column(report, i) else "---:"
+        for i in range(len(report.columns))
+    ]
+    lines.append("|" + "|".join(aligns) + "|")
     lines.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in report.rows)
     if report.notes:
         lines.append("")

@@ -246,10 +246,17 @@ SPECIAL = Report(
 )
 
 
-def test_markdown_escapes_pipes() -> None:
+def test_markdown_escapes_pipes_and_emphasis() -> None:
+    # The second column holds a non-number, so it is left-aligned.
     assert render(SPECIAL, "markdown") == (
-        "**t_1 & 50%**\n\n| name | a\\|b |\n|:---|---:|\n| x_1 | 1 |\n| {y} | ~^\\ |\n\nnote #1  \n"
+        "**t\\_1 & 50%**\n\n| name | a\\|b |\n|:---|:---|\n| x\\_1 | 1 |\n| {y} | ~^\\\\ |\n"
+        "\nnote #1  \n"
     )
+
+
+def test_markdown_formulas_keep_their_stars() -> None:
+    report = Report("", ["schedule", "formula"], [["forward", "n**2*(2*n + 3)/9"]], [], None)
+    assert "| forward | n\\*\\*2\\*(2\\*n + 3)/9 |" in render(report, "markdown")
 
 
 def test_latex_escapes_special_characters() -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from graphcost.cli.base import (
+    ALL_FORMATS,
     cli,
     convention_option,
     output_options,
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 )
 @click.option("--latex", is_flag=True, help="Show the formulas in LaTeX (implies --symbolic).")
 @strategy_options
-@output_options("table", "json", "csv")
+@output_options(*ALL_FORMATS)
 def analyze(
     file: str | None,
     layers: str | None,
