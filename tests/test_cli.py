@@ -359,7 +359,7 @@ def test_bad_edge_files(
         (["analyze", EX4B, "--qqqqqq"], "No such option '--qqqqqq'."),
         (["show"], "Missing argument 'FILE'."),
         (["analyze", EX4B, "-f", "xml"], "Invalid value for '--format' / '-f': 'xml' is not one "
-         "of 'table', 'json', 'csv'."),
+         "of 'table', 'json', 'csv', 'markdown', 'latex'."),
         (["frobnicate"], "No such command 'frobnicate'."),
         (["show", EX4B, "--set", "n=3*10**9"], f"{EX4B}: graph 'exercise-4b' is too large to "
          "expand to nodes: 6,000,000,001 nodes and 8,000,000,001,000,000,000 edges (limits "
