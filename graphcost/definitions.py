@@ -198,6 +198,7 @@ def _definition(
         ) from None
     tree = expr.tree
     _check_powers(tree, name, path, line)
+    _check_arity(tree, name, path, line)
     layer_calls = expr.functions & LAYER_OPS.keys()
     if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id in LAYER_OPS:
         op = tree.func.id
@@ -293,6 +294,23 @@ def _check_powers(tree: ast.AST, name: str, path: str | None, line: int | None) 
             raise ExpressionError(
                 f"g of {name!r}: {error.message}", path=path, line=line, fix=error.fix
             ) from None
+
+
+def _check_arity(tree: ast.AST, name: str, path: str | None, line: int | None) -> None:
+    """Refuse a scalar function called with the wrong number of arguments, e.g. ``exp(x, w)``."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        function = FUNCTIONS.get(node.func.id)
+        if function is not None and len(node.args) != function.arity:
+            plural = "s" if function.arity != 1 else ""
+            raise ExpressionError(
+                f"g of {name!r}: {function.name} takes {function.arity} argument{plural}, "
+                f"got {len(node.args)} in {ast.unparse(node)!r}",
+                path=path,
+                line=line,
+                fix=f"e.g. {function.name}(x)",
+            )
 
 
 def _is_constant(tree: ast.AST) -> bool:

@@ -311,9 +311,20 @@ def _kernel(model: NumericModel, block: int) -> _Kernel:
     for constant in definition.constants:
         symbols[constant] = sympy.Float(float(model.params[constant]))
     expression = definition.expr.to_sympy(symbols, sympy_functions())
+    partials = tuple(sympy.diff(expression, a) for a in arguments)
+    for what, form in (("value", expression), *(("derivative", d) for d in partials)):
+        # sympy folds e.g. 1/(x - x) to zoo and sqrt(-1) to I: undefined or complex everywhere.
+        if form.has(sympy.zoo, sympy.nan, sympy.oo, sympy.I):
+            raise EvaluationError(
+                f"the {what} of {blocks[block].name} ({definition.text}) is undefined or "
+                f"not real everywhere (sympy simplifies it to {form})",
+                path=model.graph.path,
+                line=definition.line,
+                fix="rewrite g so that it is real and finite for some inputs",
+            )
     kernel = _Kernel(
         value=_compile(expression, len(arguments)),
-        partials=tuple(_compile(sympy.diff(expression, a), len(arguments)) for a in arguments),
+        partials=tuple(_compile(d, len(arguments)) for d in partials),
     )
     model._kernels[block] = kernel
     return kernel

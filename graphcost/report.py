@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -213,11 +214,21 @@ def atomic_writer(path: str | os.PathLike[str], *, mode: str = "w") -> Iterator[
     UsageError
         When the directory does not exist or is not writable.
     """
-    target = Path(path)
+    newline = "" if "b" not in mode else None
+    encoding = "utf-8" if "b" not in mode else None
+    target = output_target(path)
+    if is_special_file(target):
+        try:
+            with open(target, mode, newline=newline, encoding=encoding) as stream:
+                yield stream
+        except OSError as error:
+            raise UsageError(
+                f"cannot write {str(path)!r}: {error.strerror}",
+                fix="give a writable file or device",
+            ) from None
+        return
     handle, temporary = temporary_beside(target, ".tmp")
     try:
-        newline = "" if "b" not in mode else None
-        encoding = "utf-8" if "b" not in mode else None
         with os.fdopen(handle, mode, newline=newline, encoding=encoding) as stream:
             yield stream
         os.replace(temporary, target)
@@ -225,6 +236,24 @@ def atomic_writer(path: str | os.PathLike[str], *, mode: str = "w") -> Iterator[
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def output_target(path: str | os.PathLike[str]) -> Path:
+    """The file an output path names: a symlink is followed, so the link itself survives."""
+    target = Path(path)
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
+def is_special_file(path: Path) -> bool:
+    """Whether ``path`` exists and is not a regular file (``/dev/null``, ``/dev/stdout``, a pipe).
+
+    Such a target is written in place: renaming a temporary file onto it would replace the
+    device itself with a plain file.
+    """
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def temporary_beside(path: Path, suffix: str) -> tuple[int, str]:
@@ -280,18 +309,33 @@ class CsvRowFile:
         columns: Sequence[str],
         stream: TextIO | None = None,
     ) -> None:
-        self.path = None if path is None else Path(path)
+        self.path = None if path is None else output_target(path)
         self.columns = list(columns)
         self.stream = stream
         self.rows_written = 0
         self._descriptor: int | None = None
         self._temporary: str | None = None
         self._complete = 0
+        self._owned: TextIO | None = None
 
     def __enter__(self) -> CsvRowFile:
-        if self.path is not None:
+        if self.path is not None and is_special_file(self.path):
+            # A device or pipe (e.g. /dev/stdout) is streamed into like stdout, never replaced.
+            try:
+                self._owned = open(self.path, "w", newline="", encoding="utf-8")
+            except OSError as error:
+                raise UsageError(
+                    f"cannot write {str(self.path)!r}: {error.strerror}",
+                    fix="give a writable file or device",
+                ) from None
+            self.stream = self._owned
+        elif self.path is not None:
             self._descriptor, self._temporary = temporary_beside(self.path, ".partial")
-        self._emit(_csv_text([self.columns]))
+        try:
+            self._emit(_csv_text([self.columns]))
+        except BaseException:
+            self.__exit__(*sys.exc_info())  # __exit__ is not called when __enter__ fails
+            raise
         return self
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
@@ -303,8 +347,16 @@ class CsvRowFile:
     def _emit(self, text: str) -> None:
         if self._descriptor is None:
             stream = self.stream if self.stream is not None else sys.stdout
-            stream.write(text)
-            stream.flush()
+            try:
+                stream.write(text)
+                stream.flush()
+            except OSError as error:
+                if self._owned is None:
+                    raise
+                raise UsageError(
+                    f"cannot write {str(self.path)!r}: {error.strerror}",
+                    fix="give a writable file or device",
+                ) from None
             return
         data = memoryview(text.encode("utf-8"))
         while data:
@@ -313,6 +365,17 @@ class CsvRowFile:
         self._complete = os.lseek(self._descriptor, 0, os.SEEK_CUR)
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
+        if self._owned is not None:
+            owned, self._owned = self._owned, None
+            try:
+                owned.close()
+            except OSError as failure:
+                if kind is None:
+                    raise UsageError(
+                        f"cannot write {str(self.path)!r}: {failure.strerror}",
+                        fix="give a writable file or device",
+                    ) from None
+            return
         if self._descriptor is None or self._temporary is None:
             return
         descriptor, temporary = self._descriptor, self._temporary

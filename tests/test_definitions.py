@@ -93,6 +93,20 @@ def test_bad_definitions(extra: dict, fragment: str) -> None:
     assert fragment in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("g", "fragment"),
+    [
+        ("exp(x, w)", "exp takes 1 argument, got 2 in 'exp(x, w)'"),
+        ("x + sin()", "sin takes 1 argument, got 0 in 'sin()'"),
+    ],
+)
+def test_function_arity_is_checked_at_load(g: str, fragment: str) -> None:
+    # Found by the acceptance audit: a wrong arity used to reach sympy as an internal error.
+    with pytest.raises(ExpressionError) as caught:
+        graph_from_dict({**BASE, "g": {"v": g, "y": "v"}})
+    assert fragment in str(caught.value)
+
+
 def test_edge_kind_must_match_the_op() -> None:
     data = {
         "V": {"x": 3},

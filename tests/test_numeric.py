@@ -314,6 +314,17 @@ def test_seed_changes_random_parameters() -> None:
             "derivative of ∂y/∂x",
         ),
         (
+            # sympy folds these to zoo and I: an error naming the node, not an internal error.
+            {"V": ["x"], "D'": ["y"], "g": {"y": "1/(x - x)"}, "at": {"x": 1}},
+            EvaluationError,
+            "value of y (1/(x - x)) is undefined or not real everywhere",
+        ),
+        (
+            {"V": ["x"], "D'": ["y"], "g": {"y": "x + sqrt(-1)"}, "at": {"x": 1}},
+            EvaluationError,
+            "value of y (x + sqrt(-1)) is undefined or not real",
+        ),
+        (
             {"V": ["x"], "D'": ["y"], "g": {"y": "x"}, "at": {"q": 1}},
             EvaluationError,
             "'q' is not an input",

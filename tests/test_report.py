@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 from fractions import Fraction
 from pathlib import Path
 
@@ -277,3 +278,48 @@ def test_latex_escapes_special_characters() -> None:
 
 def test_markdown_and_latex_are_registered() -> None:
     assert {"markdown", "latex"} <= set(FORMATS)
+
+
+# -- outputs that are not plain files (found by the acceptance audit: `-o /dev/stdout` run as
+# root used to rename a temporary file onto the device, replacing it with a plain file) ---------
+
+
+def test_a_fifo_target_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so opening to write won't block
+    try:
+        report_module.write_atomic(fifo, "a,b\n")
+        with report_module.CsvRowFile(fifo, ["n"]) as sink:
+            sink.write([(1,), (2,)])
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        assert os.read(reader, 100) == b"a,b\nn\n1\n2\n"
+    finally:
+        os.close(reader)
+
+
+def test_a_symlink_target_keeps_the_link_and_updates_its_file(tmp_path: Path) -> None:
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old\n")
+    link.symlink_to(real)
+    report_module.write_atomic(link, "new\n")
+    assert link.is_symlink()
+    assert real.read_text() == "new\n"
+    with report_module.CsvRowFile(link, ["n"]) as sink:
+        sink.write([(3,)])
+    assert link.is_symlink()
+    assert real.read_text() == "n\n3\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_device_is_a_usage_error(tmp_path: Path) -> None:
+    link = tmp_path / "full"
+    link.symlink_to("/dev/full")  # through a link: a regression replaces the link, not the device
+    with pytest.raises(UsageError, match="No space left on device"):
+        report_module.write_atomic(link, "x\n")
+    with (
+        pytest.raises(UsageError, match="No space left on device"),
+        report_module.CsvRowFile(link, ["n"]) as sink,
+    ):
+        sink.write([(1,)])
+    assert link.is_symlink()
