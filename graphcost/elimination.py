@@ -182,7 +182,8 @@ class EliminationProblem:
                 f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             )
             raise UsageError(
-                f"the elimination order leaves out {len(missing)} intermediate vertices: {shown}",
+                f"the elimination order leaves out {len(missing)} intermediate "
+                f"vertex{'es' if len(missing) > 1 else ''}: {shown}",
                 fix=f"list all {len(self.intermediates)} intermediate vertices exactly once",
             )
         return resolved

@@ -74,7 +74,11 @@ def _render_table(report: Report, *, color: bool = False) -> str:
 
     table = Table()
     for i, column in enumerate(report.columns):
-        table.add_column(column, justify="right" if _is_numeric_column(report, i) else "left")
+        table.add_column(  # fold, never truncate: an exact count must show every digit
+            column,
+            justify="right" if _is_numeric_column(report, i) else "left",
+            overflow="fold",
+        )
     for i, row in enumerate(report.rows):
         table.add_row(*(str(cell) for cell in row), style="bold" if i == report.highlight else None)
     buffer = io.StringIO()

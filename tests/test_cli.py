@@ -361,6 +361,8 @@ def test_bad_edge_files(
         (["analyze", EX4B, "-f", "xml"], "Invalid value for '--format' / '-f': 'xml' is not one "
          "of 'table', 'json', 'csv', 'markdown', 'latex'."),
         (["frobnicate"], "No such command 'frobnicate'."),
+        (["analyze", EX4B, "--set", "n=3", "--set", "n=6"], "--set gives 'n' twice; give each "
+         "name one value in --set"),
         (["show", EX4B, "--set", "n=3*10**9"], f"{EX4B}: graph 'exercise-4b' is too large to "
          "expand to nodes: 6,000,000,001 nodes and 8,000,000,001,000,000,000 edges (limits "
          "20,000,000 nodes, 40,000,000 edges); count it at block level (drop --nodes), or choose "

@@ -125,7 +125,7 @@ def test_inline_order_after_other_strategies(runner: CliRunner) -> None:
         ([EX4B, "--save-order", "x.txt"], "--save-order needs --strategy"),
         ([EX4B, "-s", "chain", "--convention", "dense"], "drop --convention dense"),
         ([SEED_004, "-s", "chain"], "needs a chain-structured graph"),
-        ([EX4B, "-s", "order:h1"], "leaves out 1 intermediate vertices: h2"),
+        ([EX4B, "-s", "order:h1"], "leaves out 1 intermediate vertex: h2"),
         ([EX4B, "-s", "forward,,markowitz"], "empty strategy name"),
         (["--layers", "n,2*n/3,1", "-s", "markowitz"], "needs numeric sizes"),
     ],

@@ -264,7 +264,7 @@ def test_unknown_level_is_refused() -> None:
 @pytest.mark.parametrize(
     ("order", "message"),
     [
-        (["v1", "v2"], "leaves out 1 intermediate vertices: v3"),
+        (["v1", "v2"], "leaves out 1 intermediate vertex: v3"),
         (["v1", "v2", "v2"], "names 'v2' twice"),
         (["v1", "v2", "nope"], "unknown vertex 'nope'"),
         (["v1", "v2", "x"], "'x' is not an intermediate vertex"),

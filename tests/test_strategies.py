@@ -396,7 +396,7 @@ def test_explicit_order_needs_an_argument_and_a_permutation() -> None:
     problem = elimination_problem(graph_from_dict(SEED_004))
     with pytest.raises(UsageError, match="needs an argument"):
         run_strategy(problem, "order")
-    with pytest.raises(UsageError, match="leaves out 1 intermediate vertices: v2"):
+    with pytest.raises(UsageError, match="leaves out 1 intermediate vertex: v2"):
         run_strategy(problem, "order:v1,v3")
 
 

@@ -273,6 +273,25 @@ def test_sweep_json_and_table(runner) -> None:
     assert "189" in table.stdout
 
 
+@pytest.mark.parametrize(
+    ("extra", "holders"),
+    [
+        (["--format", "json"], "--format json keeps"),
+        (["--format", "table", "--plot", "p.png"], "--format table and --plot keeps"),
+    ],
+)
+def test_sweeps_kept_in_memory_are_bounded(runner, extra: list[str], holders: str) -> None:
+    """JSON, tables and plots hold every row: 10^7 points are refused before any work."""
+    args = ["sweep", str(EX4B), "--over", "n=3:3*10**7:3", *extra]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: this sweep has 10,000,000 points, but {holders} every row in memory (at most "
+        "1,000,000 points); write CSV, which is streamed row by row, or use a coarser step\n"
+    )
+
+
 def test_sweep_strict_leaves_no_file(runner, tmp_path: Path) -> None:
     output = tmp_path / "strict.csv"
     result = runner.invoke(

@@ -17,6 +17,10 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
+class _Interrupted(Exception):
+    """Ctrl-C inside a command, carried past click, which would print a blank line first."""
+
+
 class GraphcostGroup(click.Group):
     """A click group whose errors are one ``Error:`` line on stderr, never a traceback.
 
@@ -39,7 +43,7 @@ class GraphcostGroup(click.Group):
             _fail(str(error), EXIT_CHECK_FAILED)
         except GraphcostError as error:
             _fail(str(error), EXIT_USAGE)
-        except (click.exceptions.Abort, KeyboardInterrupt):
+        except (_Interrupted, click.exceptions.Abort, KeyboardInterrupt):
             _fail("interrupted", 130)
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
@@ -57,6 +61,12 @@ class GraphcostGroup(click.Group):
                 EXIT_USAGE,
             )
         sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
 
 
 #: Decimal digits an exact count may have when printed. Sizes are bounded by the expression
@@ -119,8 +129,10 @@ def split_assignments(
     Raises
     ------
     UsageError
-        For a part without ``=``, an empty value, or a name ``valid`` rejects.
+        For a part without ``=``, an empty value, a name ``valid`` rejects, or a name given
+        twice (the second value would silently win).
     """
+    seen: set[str] = set()
     for item in items:
         for part in item.split(","):
             name, sep, text = part.partition("=")
@@ -129,6 +141,11 @@ def split_assignments(
                 raise UsageError(
                     f"{option} expects {metavar}, got {part!r}", fix=f"e.g. {option} {example}"
                 )
+            if name in seen:
+                raise UsageError(
+                    f"{option} gives {name!r} twice", fix=f"give each name one value in {option}"
+                )
+            seen.add(name)
             yield name, text
 
 

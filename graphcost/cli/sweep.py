@@ -23,9 +23,12 @@ from graphcost.cli.base import (
     warn,
 )
 from graphcost.cli.sources import graph_from, graph_source
+from graphcost.errors import UsageError
 
 #: Seconds a sweep runs before the progress bar appears (quick sweeps stay silent).
 PROGRESS_DELAY = 0.5
+#: Most points a sweep may keep in memory (JSON and table output, plots); CSV is streamed.
+MAX_KEPT_POINTS = 1_000_000
 
 
 @cli.command()
@@ -133,6 +136,13 @@ def sweep(
             "block-level sweep is vectorised in one process"
         )
     keep = plot_path is not None or fmt != "csv"
+    if keep and plan.total > MAX_KEPT_POINTS:
+        holders = [f"--format {fmt}"] * (fmt != "csv") + ["--plot"] * (plot_path is not None)
+        raise UsageError(
+            f"this sweep has {plan.total:,} points, but {' and '.join(holders)} keeps every "
+            f"row in memory (at most {MAX_KEPT_POINTS:,} points)",
+            fix="write CSV, which is streamed row by row, or use a coarser step",
+        )
     kept: list[tuple[Any, ...]] = []
     skipped = done = 0
     sink = CsvRowFile(output, plan.columns) if fmt == "csv" else None
