@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,18 @@ from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAPHS = ROOT / "graphs"
+BENCHMARKS = GRAPHS / "benchmarks"
+#: The AD benchmark graphs shipped in graphs/benchmarks/, smallest first.
+BENCHMARK_NAMES = [
+    "Simple",
+    "Hole",
+    "CloudSchemes_step",
+    "RoeFlux_1d",
+    "RobotArm_6DOF",
+    "HumanHeartDipole",
+    "PropaneCombustion",
+    "g",
+]
 
 
 @pytest.fixture
@@ -56,3 +68,28 @@ def peak_allocation() -> Callable[..., int]:
         return peak
 
     return measure
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> Iterator[str]:
+    """The address of a Dask LocalCluster on loopback (threads, two workers), logs silenced.
+
+    dask[distributed] is a test extra, so it is imported, not skipped: a missing install fails.
+    """
+    import logging
+
+    import distributed
+
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()

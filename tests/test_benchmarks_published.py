@@ -18,19 +18,9 @@ import pytest
 from graphcost.elimination import elimination_problem
 from graphcost.loader import load_graph
 from graphcost.strategies import run_strategy
-from tests.conftest import GRAPHS, ROOT
+from tests.conftest import BENCHMARK_NAMES, BENCHMARKS, ROOT
 
-BENCHMARKS = GRAPHS / "benchmarks"
-NAMES = [
-    "Simple",
-    "Hole",
-    "CloudSchemes_step",
-    "RoeFlux_1d",
-    "RobotArm_6DOF",
-    "HumanHeartDipole",
-    "PropaneCombustion",
-    "g",
-]
+NAMES = BENCHMARK_NAMES
 SOURCE = ROOT.parent / "shared" / "benchmarks" / "ad-scalar-graphs.json"
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 
 from graphcost import parallel
@@ -26,25 +23,6 @@ def fail_on_seven(value: int) -> int:
     return value
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    """A Dask LocalCluster on loopback (threads, two workers), logging silenced."""
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=False,
-        protocol="tcp://",
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
-
-
 def test_one_process_is_the_builtin_map() -> None:
     items = list(range(-5, 20))
     assert list(map_ordered(slow_square, items)) == [v * v for v in items]
@@ -58,10 +36,10 @@ def test_processes_keep_item_order(chunksize: int) -> None:
 
 
 @pytest.mark.parametrize("chunksize", [1, 3])
-def test_dask_cluster_keeps_item_order(cluster: str, chunksize: int) -> None:
-    assert cluster.startswith("tcp://127.0.0.1:")
+def test_dask_cluster_keeps_item_order(dask_scheduler: str, chunksize: int) -> None:
+    assert dask_scheduler.startswith("tcp://127.0.0.1:")
     items = list(range(30))
-    result = list(map_ordered(slow_square, items, scheduler=cluster, chunksize=chunksize))
+    result = list(map_ordered(slow_square, items, scheduler=dask_scheduler, chunksize=chunksize))
     assert result == [v * v for v in items]
 
 
@@ -90,7 +68,7 @@ def test_unreachable_scheduler_is_a_usage_error(monkeypatch: pytest.MonkeyPatch)
         list(map_ordered(abs, [1], scheduler="tcp://127.0.0.1:9"))
 
 
-def test_node_level_sweep_identical_on_every_backend(cluster: str) -> None:
+def test_node_level_sweep_identical_on_every_backend(dask_scheduler: str) -> None:
     from graphcost.loader import load_graph
     from graphcost.sweep import parse_over, plan_sweep, sweep_rows
     from tests.conftest import GRAPHS
@@ -101,18 +79,18 @@ def test_node_level_sweep_identical_on_every_backend(cluster: str) -> None:
     assert skipped == 0
     assert len(one) == 24
     assert sweep_rows(plan, jobs=2) == (one, 0)
-    assert sweep_rows(plan, scheduler=cluster) == (one, 0)
+    assert sweep_rows(plan, scheduler=dask_scheduler) == (one, 0)
     # and the vectorised block-level sweep gives the same rows (an independent engine)
     assert sweep_rows(plan_sweep(graph, plan.axes)) == (one, 0)
 
 
-def test_cli_sweep_on_a_scheduler(cluster: str, runner) -> None:
+def test_cli_sweep_on_a_scheduler(dask_scheduler: str, runner) -> None:
     from graphcost.cli import cli
     from tests.conftest import GRAPHS
 
     base = ["sweep", str(GRAPHS / "seed-002-network.yaml"), "--over", "h1=1:5"]
     block = runner.invoke(cli, base)
-    remote = runner.invoke(cli, [*base, "--nodes", "--scheduler", cluster])
+    remote = runner.invoke(cli, [*base, "--nodes", "--scheduler", dask_scheduler])
     assert remote.exit_code == 0, remote.stderr
     assert remote.stdout == block.stdout
     assert len(remote.stdout.splitlines()) == 6

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import random
 
 import pytest
@@ -23,10 +22,8 @@ from graphcost.search import (
     start_order,
 )
 from graphcost.strategies import StrategyOptions, run_strategy
-from tests.conftest import GRAPHS
+from tests.conftest import BENCHMARKS, GRAPHS
 from tests.test_elimination import block_graphs, node_graphs
-
-BENCHMARKS = GRAPHS / "benchmarks"
 
 
 def cheap_costs(problem) -> list[int]:
@@ -172,21 +169,9 @@ def test_symbolic_sizes_are_refused() -> None:
         run_strategy(problem, "search")
 
 
-def test_restarts_on_dask_give_the_same_answer_as_on_processes() -> None:
+def test_restarts_on_dask_give_the_same_answer_as_on_processes(dask_scheduler: str) -> None:
     """--scheduler ADDRESS: the restarts run on a Dask cluster (on loopback), same answer."""
-    distributed = pytest.importorskip("distributed")
     problem = elimination_problem(load_graph(BENCHMARKS / "RobotArm_6DOF.yaml"))
     local = search_order(problem, StrategyOptions(seed=3, iterations=1500, jobs=2))
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=False,
-        protocol="tcp://",
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    ) as cluster:
-        options = StrategyOptions(
-            seed=3, iterations=1500, jobs=2, scheduler=cluster.scheduler_address
-        )
-        assert search_order(problem, options) == local
+    options = StrategyOptions(seed=3, iterations=1500, jobs=2, scheduler=dask_scheduler)
+    assert search_order(problem, options) == local

@@ -25,18 +25,9 @@ from graphcost.elimination import eliminate, elimination_problem, problem_from_e
 from graphcost.loader import load_graph
 from graphcost.strategies import StrategyOptions, run_strategy
 from tests.benchmarks.conftest import verdict
-from tests.conftest import GRAPHS
+from tests.conftest import BENCHMARK_NAMES, GRAPHS
 
-NAMES = [
-    "Simple",
-    "Hole",
-    "CloudSchemes_step",
-    "RoeFlux_1d",
-    "RobotArm_6DOF",
-    "HumanHeartDipole",
-    "PropaneCombustion",
-    "g",
-]
+NAMES = BENCHMARK_NAMES
 SEED = 0
 #: Annealing iterations per restart, and restarts (one per core).
 ITERATIONS = 300_000
