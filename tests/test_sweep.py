@@ -321,7 +321,6 @@ def test_sweep_nodes_with_jobs_equals_block_level(runner) -> None:
 
 
 def test_sweep_strategy_columns(runner) -> None:
-    pytest.importorskip("graphcost.strategies")
     result = runner.invoke(cli, ["sweep", str(EX4B), "--over", "n=3:9:3", "--strategy", "forward"])
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -330,6 +329,23 @@ def test_sweep_strategy_columns(runner) -> None:
     assert [row["strategy_multiplications"] for row in rows] == [
         row["forward_multiplications"] for row in rows
     ]
+
+
+def test_sweep_strategy_runs_with_the_given_budget(runner, monkeypatch) -> None:
+    """--seed, --time-limit and --iterations reach the strategy at every point."""
+    from graphcost.strategies import STRATEGIES, Strategy, StrategyOutcome
+
+    seen = []
+
+    def probe(problem, options):  # records what it was given; forward order
+        seen.append((options.seed, options.time_limit, options.iterations))
+        return StrategyOutcome(tuple(problem.topological_order()))
+
+    monkeypatch.setitem(STRATEGIES, "probe", Strategy("probe", probe, "test"))
+    args = ["--over", "n=3:9:3", "-s", "probe", "--seed", "3", "--time-limit", "2.5"]
+    result = runner.invoke(cli, ["sweep", str(EX4B), *args, "--iterations", "200"])
+    assert result.exit_code == 0, result.stderr
+    assert seen == [(3, 2.5, 200)] * 3
 
 
 def test_sweep_interrupted_leaves_complete_lines(tmp_path: Path) -> None:

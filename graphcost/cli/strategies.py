@@ -138,6 +138,34 @@ def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     return tuple(dict.fromkeys(specs)), everything
 
 
+#: --seed, --time-limit and --iterations: what searching strategies (optimal, search) run with.
+SEARCH_BUDGET_OPTIONS = (
+    click.option("--seed", type=int, default=0, show_default=True, help="Seed of searches."),
+    click.option(
+        "--time-limit",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="Time budget of searching strategies (each; per point in a sweep).",
+    ),
+    click.option(
+        "--iterations",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="Iteration budget of searching strategies (the result then depends only on "
+        "--seed and N).",
+    ),
+)
+
+
+def search_budget_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --seed, --time-limit and --iterations (for a command that scores one strategy)."""
+    for option in reversed(SEARCH_BUDGET_OPTIONS):
+        command = option(command)
+    return command
+
+
 def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--strategy`` and the options strategies read; the command gets ``strategies``
     (a :class:`StrategyRequest`, or ``None`` without ``--strategy``)."""
@@ -176,21 +204,7 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "order:PATH, or all. Block graphs are eliminated block by block (--nodes: node by "
             "node).",
         ),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed of searches."),
-        click.option(
-            "--time-limit",
-            type=click.FloatRange(min=0, min_open=True),
-            default=None,
-            metavar="SECONDS",
-            help="Time budget of searching strategies (each).",
-        ),
-        click.option(
-            "--iterations",
-            type=click.IntRange(min=1),
-            default=None,
-            metavar="N",
-            help="Iteration budget of searching strategies.",
-        ),
+        *SEARCH_BUDGET_OPTIONS,
         jobs_option("strategies that run restarts in parallel"),
         scheduler_option("the restarts of parallel strategies"),
         click.option(

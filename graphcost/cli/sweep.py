@@ -23,6 +23,7 @@ from graphcost.cli.base import (
     warn,
 )
 from graphcost.cli.sources import graph_from, graph_source
+from graphcost.cli.strategies import search_budget_options
 from graphcost.errors import UsageError
 
 #: Seconds a sweep runs before the progress bar appears (quick sweeps stay silent).
@@ -58,6 +59,7 @@ MAX_KEPT_POINTS = 1_000_000
     help="Also score this vertex elimination strategy at every point (columns strategy, "
     "strategy_multiplications, strategy_additions); one task per point.",
 )
+@search_budget_options
 @click.option(
     "--strict",
     is_flag=True,
@@ -84,6 +86,9 @@ def sweep(
     convention: str,
     nodes: bool,
     strategy: str | None,
+    seed: int,
+    time_limit: float | None,
+    iterations: int | None,
     strict: bool,
     jobs: int,
     scheduler: str | None,
@@ -115,6 +120,7 @@ def sweep(
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --scheduler tcp://127.0.0.1:8786
     """
     from graphcost.report import CsvRowFile
+    from graphcost.strategies import StrategyOptions
     from graphcost.sweep import parse_over, plan_sweep, run_sweep
 
     if plot_path is not None:
@@ -129,6 +135,7 @@ def sweep(
         values=parse_assignments(assignments),
         nodes=nodes,
         strategy=strategy,
+        strategy_options=StrategyOptions(seed=seed, time_limit=time_limit, iterations=iterations),
     )
     if not plan.per_point and (jobs != 1 or scheduler is not None):
         warn(
