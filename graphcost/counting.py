@@ -30,13 +30,12 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import UsageError
-from graphcost.model import ROLE_CODE, Graph
+from graphcost.model import ROLE_CODE, Graph, check_level
 from graphcost.structure import Structure, block_structure, expand, node_structure
 
 _INPUT, _INTERMEDIATE, _OUTPUT = ROLE_CODE["V"], ROLE_CODE["D"], ROLE_CODE["D'"]
 #: Node-level graphs with more blocks than this are counted with the node engine under "auto".
 BLOCK_ENGINE_LIMIT = 256
-LEVELS = ("auto", "block", "node")
 
 
 @dataclass(frozen=True)
@@ -221,8 +220,7 @@ def structure_of(
     ------
     SizeError, GraphTooLargeError, UsageError
     """
-    if level not in LEVELS:
-        raise UsageError(f"unknown level {level!r}", fix=f"choose one of: {', '.join(LEVELS)}")
+    check_level(level)
     sizes = graph.sizes(values)
     if level == "auto":
         big = graph.is_node_level and len(graph.blocks) > BLOCK_ENGINE_LIMIT

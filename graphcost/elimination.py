@@ -38,9 +38,8 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import GraphTooLargeError, UsageError
-from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, ROLES, Graph
+from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, ROLES, Graph, check_level
 
-LEVELS = ("auto", "block", "node")
 #: Most edges of a graph eliminated at node level (its adjacency lives in Python sets).
 MAX_NODE_EDGES = 2_000_000
 
@@ -270,8 +269,7 @@ def elimination_problem(
     >>> p.level, p.names, p.intermediates
     ('node', ['x', 'a', 'b', 'y'], [1, 2])
     """
-    if level not in LEVELS:
-        raise UsageError(f"unknown level {level!r}", fix=f"choose one of: {', '.join(LEVELS)}")
+    check_level(level)
     if level == "auto":
         level = "node" if graph.is_node_level and not symbolic else "block"
     if symbolic and level == "node":

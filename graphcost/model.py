@@ -20,15 +20,23 @@ from typing import Any
 
 import numpy as np
 
-from graphcost.errors import ExpressionError, SizeError
+from graphcost.errors import ExpressionError, SizeError, UsageError
 from graphcost.expr import Expr
 
 INPUT = "V"
 INTERMEDIATE = "D"
 OUTPUT = "D'"
 ROLES = (INPUT, INTERMEDIATE, OUTPUT)
+#: Where a computation runs: chosen by graphcost, per block (closed form), or per node.
+LEVELS = ("auto", "block", "node")
 #: Integer codes of the roles, as used in per-unit numpy arrays.
 ROLE_CODE = {INPUT: 0, INTERMEDIATE: 1, OUTPUT: 2}
+
+
+def check_level(level: str) -> None:
+    """Raise a :class:`UsageError` unless ``level`` is one of :data:`LEVELS`."""
+    if level not in LEVELS:
+        raise UsageError(f"unknown level {level!r}", fix=f"choose one of: {', '.join(LEVELS)}")
 
 
 @dataclass(frozen=True)
