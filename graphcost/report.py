@@ -154,7 +154,9 @@ def _latex(value: Any) -> str:
 
 def _render_latex(report: Report, **_: Any) -> str:
     """A ``tabular`` (booktabs rules) with the title as a comment; special characters escaped."""
-    spec = "l" + "r" * (len(report.columns) - 1)
+    spec = "".join(
+        "r" if _is_numeric_column(report, i) else "l" for i in range(len(report.columns))
+    )
     lines = [f"% {_latex(report.title)}"] if report.title else []
     lines += [f"\\begin{{tabular}}{{{spec}}}", r"\toprule"]
     lines.append(" & ".join(_latex(c) for c in report.columns) + r" \\")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graphcost.cli import cli
 from tests.conftest import GRAPHS
@@ -29,7 +31,8 @@ def table_cells(output: str) -> dict[str, list[str]]:
 def test_seed_004_reverse_table(runner) -> None:
     result = run(runner, "trace", SEED_004, "--at", "x=0.3,w=0.5,b=0.1")
     assert result.exit_code == 0, result.output
-    rows = table_cells(result.stdout)
+    # The last column (adjoint rule) is tested in test_seed_004_adjoint_rules.
+    rows = {node: cells[:-1] for node, cells in table_cells(result.stdout).items()}
     # Seed 004: the forward primal trace and the reverse adjoint trace.
     assert rows == {
         "node": ["definition", "value", "∂y/∂v"],
@@ -49,7 +52,7 @@ def test_seed_004_reverse_table(runner) -> None:
 def test_seed_004_forward_tangent_trace(runner) -> None:
     result = run(runner, "trace", SEED_004, "--mode", "forward")
     assert result.exit_code == 0, result.output
-    rows = table_cells(result.stdout)
+    rows = {node: cells[:-1] for node, cells in table_cells(result.stdout).items()}
     assert rows["node"] == ["definition", "value", "∂v/∂x", "∂v/∂w", "∂v/∂b"]
     assert rows["v3"] == ["1 / v2", "4", "-8", "-4.8", "-16"]  # -1/v2² · (w, x, 1)
     assert rows["y"] == ["x + v3", "4.3", "-7", "-4.8", "-16"]
@@ -61,7 +64,7 @@ def test_trace_json_and_csv(runner) -> None:
     assert data["jacobian"][0] == pytest.approx([-7, -4.8, -16])
     assert {n["node"]: n["adjoint"]["y"] for n in data["nodes"]}["w"] == pytest.approx(-4.8)
     csv = run(runner, "trace", SEED_004, "--format", "csv").stdout.splitlines()
-    assert csv[0] == "node,definition,value,∂y/∂v"
+    assert csv[0] == "node,definition,value,∂y/∂v,adjoint rule"
     assert csv[1].startswith("x,input,0.3,-7.0")
 
 
@@ -69,8 +72,145 @@ def test_trace_markdown_and_latex(runner) -> None:
     markdown = run(runner, "trace", SEED_004, "--format", "markdown").stdout
     assert "| v3 | 1 / v2 | 4 | 1 |" in markdown
     latex = run(runner, "trace", SEED_004, "--format", "latex").stdout
-    assert "\\begin{tabular}{lrrr}" in latex
-    assert "x & input & 0.3 & -7 \\\\" in latex
+    assert "\\begin{tabular}{llrrl}" in latex  # text columns left, numbers right
+    assert "x & input & 0.3 & -7 & " in latex
+
+
+# --- the chain rule column (seed 004, question 3) ----------------------------------------------
+
+BAR, DOT = "\u0304", "\u0307"  # combining macron (adjoint v̄) and dot above (tangent v̇)
+
+
+def test_seed_004_adjoint_rules(runner) -> None:
+    # By hand from g: v1 = x·w, v2 = v1 + b, v3 = 1/v2, y = x + v3. succ(x) = {v1, y} with
+    # ∂v1/∂x = w and ∂y/∂x = 1; succ(w) = {v1}, ∂v1/∂w = x; ∂v2/∂b = ∂v2/∂v1 = 1;
+    # ∂v3/∂v2 = -1/v2²; ∂y/∂v3 = 1; the output's adjoint is the seed 1.
+    expected = {
+        "x": f"x{BAR} = v{BAR}1·w + y{BAR}·1",
+        "w": f"w{BAR} = v{BAR}1·x",
+        "b": f"b{BAR} = v{BAR}2·1",
+        "v1": f"v{BAR}1 = v{BAR}2·1",
+        "v2": f"v{BAR}2 = v{BAR}3·(-1/v2**2)",
+        "v3": f"v{BAR}3 = y{BAR}·1",
+        "y": f"y{BAR} = 1",
+    }
+    result = run(runner, "trace", SEED_004)
+    assert result.exit_code == 0, result.output
+    rows = table_cells(result.stdout)
+    assert rows["node"][-1] == "adjoint rule"
+    assert {node: cells[-1] for node, cells in rows.items() if node != "node"} == expected
+    data = json.loads(run(runner, "trace", SEED_004, "--format", "json").stdout)
+    assert {n["node"]: n["rule"] for n in data["nodes"]} == expected
+    csv = run(runner, "trace", SEED_004, "--format", "csv").stdout.splitlines()
+    assert csv[5] == f"v2,v1 + b,0.25,-16.0,{expected['v2']}"
+    markdown = run(runner, "trace", SEED_004, "--format", "markdown").stdout
+    assert f"| v2 | v1 + b | 0.25 | -16 | v{BAR}2 = v{BAR}3·(-1/v2\\*\\*2) |" in markdown
+    latex = run(runner, "trace", SEED_004, "--format", "latex").stdout
+    assert f"x & input & 0.3 & -7 & {expected['x']} \\\\" in latex
+
+
+def test_seed_004_tangent_rules(runner) -> None:
+    # v̇ = Σ_{u ∈ P_v} ∂g_v/∂u · u̇, parents in the order the definition names them.
+    data = json.loads(run(runner, "trace", SEED_004, "--mode", "forward", "-f", "json").stdout)
+    assert {n["node"]: n["rule"] for n in data["nodes"]} == {
+        "x": f"x{DOT} = 1",
+        "w": f"w{DOT} = 1",
+        "b": f"b{DOT} = 1",
+        "v1": f"v{DOT}1 = w·x{DOT} + x·w{DOT}",
+        "v2": f"v{DOT}2 = 1·v{DOT}1 + 1·b{DOT}",
+        "v3": f"v{DOT}3 = (-1/v2**2)·v{DOT}2",
+        "y": f"y{DOT} = 1·x{DOT} + 1·v{DOT}3",
+    }
+
+
+def test_block_graph_has_no_rule_column(runner) -> None:
+    data = json.loads(run(runner, "trace", str(GRAPHS / "mlp-relu.yaml"), "-f", "json").stdout)
+    assert all("rule" not in node for node in data["nodes"])
+    csv = run(runner, "trace", str(GRAPHS / "mlp-relu.yaml"), "-f", "csv").stdout.splitlines()
+    assert csv[0] == "node,definition,value,∂loss/∂v"
+
+
+def split_top_level(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` outside parentheses (partials hold sums too)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and text.startswith(separator, i):
+            parts.append(text[start:i])
+            start = i + len(separator)
+    return [*parts, text[start:]]
+
+
+def rule_value(rule: str, mark: str, values: dict[str, float], deltas: dict[str, float]) -> float:
+    """Evaluate a rule's right-hand side: each partial parsed by sympy at the trace point."""
+    import sympy
+
+    _, rhs = rule.split(" = ")
+    symbols = {name: sympy.Symbol(name, real=True) for name in values}
+    total = 0.0
+    for term in split_top_level(rhs, " + ") if rhs != "0" else []:
+        first, second = term.split("·")
+        named, partial = (first, second) if mark == BAR else (second, first)
+        assert mark in named  # the other factor is the local partial
+        derivative = sympy.sympify(partial, locals=symbols).subs(
+            {symbols[n]: v for n, v in values.items()}
+        )
+        total += float(derivative) * deltas[named.replace(mark, "")]
+    return total
+
+
+MIXED = {
+    "V": ["x", "w"],
+    "D": ["a", "c"],
+    "D'": ["y", "z"],
+    "g": {
+        "a": "sin(x * w)",
+        "c": "exp(a) - x**2",
+        "y": "a * c + log(1 + w**2)",
+        "z": "tanh(c) / w + a",
+    },
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    x=st.floats(-2, 2),
+    w=st.one_of(st.floats(-2, -0.1), st.floats(0.1, 2)),
+    mode=st.sampled_from(["backward", "forward"]),
+)
+def test_rules_reproduce_the_recursion(x: float, w: float, mode: str) -> None:
+    # Two computations: the recursion's Δ values (compiled partials, numpy), and each node's
+    # printed rule re-read by sympy and summed over the printed terms with those Δ values.
+    from graphcost.loader import graph_from_dict
+    from graphcost.numeric import backward, build_model, chain_rules, forward
+
+    model = build_model(graph_from_dict(MIXED))
+    result = (backward if mode == "backward" else forward)(model, {0: [x], 1: [w]})
+    names = [block.name for block in model.graph.blocks]
+    values = {name: float(result.values[b][0]) for b, name in enumerate(names)}
+    mark, seeds = (BAR, model.outputs) if mode == "backward" else (DOT, model.inputs)
+    rules = chain_rules(model, mode)
+    for column in range(len(seeds)):  # one seed direction at a time
+        deltas = {name: float(result.deltas[b][0][column]) for b, name in enumerate(names)}
+        for b, rule in enumerate(rules):
+            if b in seeds:
+                assert rule == f"{names[b][0]}{mark}{names[b][1:]} = 1"
+                continue
+            assert rule_value(rule, mark, values, deltas) == pytest.approx(
+                deltas[names[b]], rel=1e-9, abs=1e-12
+            )
+
+
+def test_seed_004_rules_reproduce_the_adjoints(runner) -> None:
+    data = json.loads(run(runner, "trace", SEED_004, "-f", "json").stdout)
+    values = {n["node"]: n["value"] for n in data["nodes"]}
+    adjoints = {n["node"]: n["adjoint"]["y"] for n in data["nodes"]}
+    for node in data["nodes"]:
+        if node["node"] != "y":
+            assert rule_value(node["rule"], BAR, values, adjoints) == pytest.approx(
+                adjoints[node["node"]]
+            )
+    assert adjoints["w"] == pytest.approx(-4.8)  # the seed's table: -x/v2² = -0.3/0.25²
 
 
 def test_trace_at_overrides_the_file(runner) -> None:

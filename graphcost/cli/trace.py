@@ -129,6 +129,9 @@ def trace(
     trace), and in reverse mode its adjoint v̄ = ∂y/∂v for every output y (the reverse
     adjoint trace, computed by the backward recursion), in forward mode its tangents ∂v/∂x
     for every input x (forward recursion). Inputs come from --at, the file's at:, or --seed.
+    On a node-level graph a last column gives each node's rule with the local partials
+    written out: v̄ = Σ w̄·∂g_w/∂v over the successors w (an output: 1), or in forward mode
+    v̇ = Σ ∂g_v/∂u·u̇ over the parents u (an input: 1).
 
     \b
     Examples:
@@ -159,10 +162,14 @@ def trace_report(
     limit: int,
 ) -> Report:
     """The :class:`~graphcost.report.Report` of a numeric trace."""
+    from graphcost.numeric import chain_rules
     from graphcost.report import Report, format_int
 
     graph = model.graph
     reverse = result.mode == "backward"
+    # Node level only: on a block graph a node's rule would be a row of a Jacobian product.
+    rules = chain_rules(model, result.mode)
+    rule_column = "adjoint rule" if reverse else "tangent rule"
     seeds = model.outputs if reverse else model.inputs
     seed_names = model.node_names(seeds)
     headers = [f"∂{s}/∂v" if reverse else f"∂v/∂{s}" for s in seed_names]
@@ -178,22 +185,23 @@ def trace_report(
             derivatives = [float(d) for d in result.deltas[block][i]]
             record = {"node": name, "definition": text, "value": value}
             record.update(zip(headers, derivatives, strict=True))
+            node = {
+                "node": name,
+                "block": graph.blocks[block].name,
+                "definition": text,
+                "value": value,
+                ("adjoint" if reverse else "tangent"): dict(
+                    zip(seed_names, derivatives, strict=True)
+                ),
+            }
+            row = [name, text, number(value), *(number(d) for d in derivatives[:MAX_COLUMNS])]
+            if rules is not None:
+                record[rule_column] = node["rule"] = rules[block]
+                row.append(rules[block])
             records.append(record)
-            nodes.append(
-                {
-                    "node": name,
-                    "block": graph.blocks[block].name,
-                    "definition": text,
-                    "value": value,
-                    ("adjoint" if reverse else "tangent"): dict(
-                        zip(seed_names, derivatives, strict=True)
-                    ),
-                }
-            )
+            nodes.append(node)
             if limit == 0 or len(rows) < limit:
-                rows.append(
-                    [name, text, number(value), *(number(d) for d in derivatives[:MAX_COLUMNS])]
-                )
+                rows.append(row)
     point = ", ".join(
         f"{graph.blocks[b].name} = {number(float(model_value[0]))}"
         for b, model_value in ((b, result.values[b]) for b in model.inputs)
@@ -234,7 +242,7 @@ def trace_report(
     }
     return Report(
         title=title,
-        columns=["node", "definition", "value", *shown],
+        columns=["node", "definition", "value", *shown, *([rule_column] if rules else [])],
         rows=rows,
         records=records,
         data=data,
