@@ -118,7 +118,7 @@ def layered_graph(sizes: Sequence[str | int], *, name: str | None = None) -> Gra
         name=name or f"layers({','.join(texts)})",
         blocks=tuple(blocks),
         edges=edges,
-        order=np.arange(len(blocks), dtype=np.int64),  # layer order is topological
+        level=np.arange(len(blocks), dtype=np.int64),  # layer k is at depth k
         symbols={},
         description=f"fully connected layers {', '.join(texts)}",
     )

@@ -305,17 +305,18 @@ def graph_from_dict(
         if definitions is not None:
             check_edges(definitions, edges, blocks, path=path)
     _check_roles(edges, blocks, path)
-    order = _order(blocks, edges, path)
+    level = _levels(blocks, edges, path)
     extra = {key: data[key] for key in EXTRA_SECTIONS if key in data}
     return Graph(
         name=str(name),
         blocks=tuple(blocks),
         edges=edges,
-        order=order,
+        level=level,
         symbols=symbols,
         description=description,
         path=path,
         extra=extra,
+        definitions=definitions,
     )
 
 
@@ -667,9 +668,9 @@ def _check_roles(edges: Edges, blocks: list[Block], path: str | None) -> None:
             )
 
 
-def _order(blocks: list[Block], edges: Edges, path: str | None) -> np.ndarray:
+def _levels(blocks: list[Block], edges: Edges, path: str | None) -> np.ndarray:
     try:
-        return topological_levels(len(blocks), edges.src, edges.dst).order
+        return topological_levels(len(blocks), edges.src, edges.dst).level
     except CycleFound as cycle:
         import networkx as nx
 
@@ -704,11 +705,10 @@ def unreachable_warnings(graph: Graph) -> list[str]:
     """
     count = len(graph.blocks)
     src, dst = graph.edges.src, graph.edges.dst
-    level = topological_levels(count, src, dst).level
     inputs = np.array(graph.blocks_with_role(INPUT), dtype=np.int64)
     outputs = np.array(graph.blocks_with_role(OUTPUT), dtype=np.int64)
-    from_input = reach_counts(count, src, dst, level, inputs) > 0
-    to_output = reach_counts(count, src, dst, level, outputs, reverse=True) > 0
+    from_input = reach_counts(count, src, dst, graph.level, inputs) > 0
+    to_output = reach_counts(count, src, dst, graph.level, outputs, reverse=True) > 0
     warnings = []
     unreached = [
         b.name for i, b in enumerate(graph.blocks) if not from_input[i] and b.role != INPUT

@@ -99,8 +99,9 @@ class Graph:
         The blocks, inputs first, then intermediates, then outputs, each in file order.
     edges
         The edges between blocks.
-    order
-        A topological order of the blocks.
+    level
+        Longest-path depth of every block from the sources (0 for the inputs); a node's depth
+        is its block's. :attr:`order` derives from it.
     symbols
         Default values of the size symbols.
     description
@@ -108,18 +109,28 @@ class Graph:
     path
         The file it was loaded from, if any.
     extra
-        Raw sections of the file that later stages read (``g``, ``at``, ``params``); the loader
-        checks ``g`` against the edges, the rest is validated where it is used.
+        Raw sections of the file that later stages read (``g``, ``at``, ``params``,
+        ``published``); ``g`` is parsed into :attr:`definitions`, the rest is validated where
+        it is used.
+    definitions
+        The parsed ``g`` section (block index → ``graphcost.definitions.Definition``), or
+        ``None`` when the file defines no node functions. Parsed once, by the loader.
     """
 
     name: str
     blocks: tuple[Block, ...]
     edges: Edges
-    order: np.ndarray
+    level: np.ndarray
     symbols: dict[str, int] = field(default_factory=dict)
     description: str = ""
     path: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    definitions: dict[int, Any] | None = None
+
+    @cached_property
+    def order(self) -> np.ndarray:
+        """A topological order of the blocks: by depth, then file order."""
+        return np.argsort(self.level, kind="stable")
 
     @cached_property
     def index(self) -> dict[str, int]:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from graphcost.definitions import PARAMS_RESERVED, Definition, parse_definitions
+from graphcost.definitions import PARAMS_RESERVED, Definition
 from graphcost.errors import EvaluationError, GraphValidationError, UsageError
 from graphcost.functions import LAYER_OPS, numpy_functions, sympy_functions
 from graphcost.model import INPUT, OUTPUT, Graph
@@ -159,7 +159,7 @@ def build_model(
     >>> build_model(g).sizes
     [1, 1]
     """
-    if "g" not in graph.extra:
+    if graph.definitions is None:
         raise GraphValidationError(
             "the graph has no node functions (section g)",
             path=graph.path,
@@ -167,11 +167,10 @@ def build_model(
         )
     sizes = graph.sizes(values)
     raw_params = graph.extra.get("params")
-    definitions = parse_definitions(graph.extra["g"], graph.blocks, raw_params, path=graph.path)
     model = NumericModel(
         graph=graph,
         sizes=sizes,
-        definitions=definitions,
+        definitions=graph.definitions,
         params={},
         param_sources={},
         inputs=graph.blocks_with_role(INPUT),

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from graphcost.dag import reach_counts, topological_levels
+from graphcost.dag import reach_counts
 from graphcost.errors import GraphTooLargeError
 from graphcost.model import INPUT, OUTPUT, ROLE_CODE, Graph
 
@@ -250,7 +250,6 @@ def expand(graph: Graph, sizes: list[int]) -> NodeGraph:
         else:
             src_parts.append(np.repeat(first_a, len(first_b)))
             dst_parts.append(np.tile(first_b, len(first_a)))
-    block_level = topological_levels(len(sizes), edges.src, edges.dst).level
     return NodeGraph(
         graph=graph,
         sizes=list(sizes),
@@ -258,7 +257,7 @@ def expand(graph: Graph, sizes: list[int]) -> NodeGraph:
         role=np.repeat(graph.role_codes, size_array),
         src=np.concatenate(src_parts),
         dst=np.concatenate(dst_parts),
-        level=np.repeat(block_level, size_array),
+        level=np.repeat(graph.level, size_array),
     )
 
 
