@@ -370,6 +370,17 @@ class CsvRowFile:
             data = data[written:]
         self._complete = os.lseek(self._descriptor, 0, os.SEEK_CUR)
 
+    def _through_last_line(self, descriptor: int) -> int:
+        """The file's length up to its last complete line.
+
+        An interrupt can land inside a batch's writes: the lines of that batch already written
+        are kept, only the torn last line is dropped.
+        """
+        end = os.lseek(descriptor, 0, os.SEEK_END)
+        os.lseek(descriptor, self._complete, os.SEEK_SET)
+        torn = os.read(descriptor, end - self._complete)
+        return self._complete + torn.rfind(b"\n") + 1
+
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
         if self._owned is not None:
             owned, self._owned = self._owned, None
@@ -392,7 +403,7 @@ class CsvRowFile:
                 os.unlink(temporary)
                 return
             if kind is not None:
-                os.ftruncate(descriptor, self._complete)  # drop a torn last line
+                os.ftruncate(descriptor, self._through_last_line(descriptor))
             os.close(descriptor)
             os.replace(temporary, self.path)  # type: ignore[arg-type]
         except BaseException:

@@ -205,6 +205,28 @@ def test_row_file_cuts_a_torn_line(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert target.read_text() == "a,b\n1,2\n"
 
 
+def test_row_file_keeps_the_complete_lines_of_a_torn_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupt inside a large batch keeps the lines of that batch already written."""
+    target = tmp_path / "out.csv"
+    real_write = os.write
+
+    def torn(descriptor: int, data: bytes) -> int:
+        real_write(descriptor, bytes(data[:10]))  # "333,444\n5," reaches the file
+        raise KeyboardInterrupt
+
+    def interrupted() -> None:
+        with CsvRowFile(target, ["a", "b"]) as sink:
+            sink.write([(1, 2)])
+            monkeypatch.setattr(report_module.os, "write", torn)
+            sink.write([(333, 444), (5, 6)])
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    assert target.read_text() == "a,b\n1,2\n333,444\n"
+
+
 def test_row_file_leaves_target_alone_on_user_error(tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     target.write_text("previous\n")
