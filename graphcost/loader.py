@@ -115,9 +115,14 @@ def parse_yaml(text: str, path: str) -> Any:
         try:
             return _parse_yaml(text, path)
         except RecursionError:
-            raise GraphFileError(
-                "the YAML is nested too deeply", path=path, fix="flatten the nested lists"
-            ) from None
+            raise _too_deep(path, None) from None
+
+
+def _too_deep(path: str, line: int | None) -> GraphFileError:
+    """One message for YAML nested too deeply, whether Python's stack or PyYAML's bound saw it."""
+    return GraphFileError(
+        "the YAML is nested too deeply", path=path, line=line, fix="flatten the nested lists"
+    )
 
 
 @contextlib.contextmanager
@@ -138,6 +143,8 @@ def _parse_yaml(text: str, path: str) -> Any:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = error.problem or error.context or "malformed YAML"
+        if "nesting depth" in problem:  # PyYAML >= 6.0.3 bounds nesting itself
+            raise _too_deep(path, line) from None
         raise GraphFileError(
             f"malformed YAML: {problem}",
             path=path,
