@@ -86,7 +86,10 @@ def dask_scheduler() -> Iterator[str]:
         processes=False,
         protocol="tcp://",
         host="127.0.0.1",
-        dashboard_address=None,
+        # Every server on a free port: dashboard_address=None still starts the scheduler's
+        # HTTP server (metrics, health) on the default 8787, which fails when that is taken.
+        scheduler_port=0,
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     )
     try:
