@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from graphcost.errors import GraphcostError, UsageError
+from graphcost.errors import UsageError
 
 
 @dataclass
@@ -68,19 +69,44 @@ def _is_numeric_column(report: Report, column: int) -> bool:
     )
 
 
+#: Most rows a rich table is drawn with: rich lays out every cell (about a millisecond a row),
+#: so 10^6 rows would take a quarter of an hour; nobody reads a table that long either.
+MAX_TABLE_ROWS = 2_000
+
+
+def check_table_rows(rows: int) -> None:
+    """Refuse a table of more than :data:`MAX_TABLE_ROWS` rows, before any work is done.
+
+    Raises
+    ------
+    UsageError
+        Naming the bound and the formats that have none.
+    """
+    if rows > MAX_TABLE_ROWS:
+        raise UsageError(
+            f"a table of {rows:,} rows is too long to draw (at most {MAX_TABLE_ROWS:,} rows)",
+            fix="use --format csv or json (with -o FILE for large outputs), or fewer rows",
+        )
+
+
 def _render_table(report: Report, *, color: bool = False) -> str:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    check_table_rows(len(report.rows))
     table = Table()
     for i, column in enumerate(report.columns):
         table.add_column(  # fold, never truncate: an exact count must show every digit
-            column,
+            escape(str(column)),
             justify="right" if _is_numeric_column(report, i) else "left",
             overflow="fold",
         )
     for i, row in enumerate(report.rows):
-        table.add_row(*(str(cell) for cell in row), style="bold" if i == report.highlight else None)
+        # Cells are text, never markup: a node named "[/x]" or "[bold]" must print as itself.
+        table.add_row(
+            *(escape(str(cell)) for cell in row), style="bold" if i == report.highlight else None
+        )
     buffer = io.StringIO()
     width = shutil.get_terminal_size().columns if color else FILE_WIDTH
     console = Console(file=buffer, force_terminal=color, width=width, highlight=False)
@@ -194,10 +220,17 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
 
 
 def emit(report: Report, fmt: str, output: str | None = None) -> None:
-    """Print the report on stdout, or write it atomically to ``output``."""
+    """Print the report on stdout, or write it atomically to ``output``.
+
+    Raises
+    ------
+    UsageError
+        When ``output`` cannot be written (it is then left as it was).
+    """
     if output is None:
         color = fmt == "table" and sys.stdout.isatty()
-        sys.stdout.write(render(report, fmt, color=color))
+        text = render(report, fmt, color=color)
+        sys.stdout.write(text)
         sys.stdout.flush()
     else:
         write_atomic(output, render(report, fmt))
@@ -209,38 +242,100 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         stream.write(text)
 
 
+#: ``errno`` values of a write that failed for the machine's state (disk full, quota, I/O
+#: error, file too large, read-only file system): a clean error, not a bug.
+WRITE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EROFS, errno.EBADF}
+)
+
+
+def cannot_write(path: str | os.PathLike[str], error: OSError, *, kept: bool) -> UsageError:
+    """The error for an output that could not be written.
+
+    Parameters
+    ----------
+    path
+        The output, as the user named it.
+    error
+        The operating system's error.
+    kept
+        Whether an existing ``path`` was left as it was (a file, not a device).
+    """
+    name = str(path)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        fix = "free some space, or write somewhere else"
+    else:
+        fix = "give a writable file or device"
+    if kept:
+        fix += f"; {name!r} is left as it was"
+    return UsageError(f"cannot write {name!r}: {error.strerror}", fix=fix)
+
+
+_INPUTS: set[tuple[int, int]] = set()
+
+
+def protect_input(path: str | os.PathLike[str]) -> None:
+    """Remember a file graphcost read, so that no output of this run replaces it.
+
+    ``graphcost analyze g.yaml -o g.yaml`` would otherwise rename the report onto the graph.
+    """
+    with contextlib.suppress(OSError):
+        info = os.stat(path)
+        _INPUTS.add((info.st_dev, info.st_ino))
+
+
+def _refuse_inputs(path: str | os.PathLike[str], target: Path) -> None:
+    try:
+        info = os.stat(target)
+    except OSError:
+        return
+    if (info.st_dev, info.st_ino) in _INPUTS:
+        raise UsageError(
+            f"the output {str(path)!r} is an input of this command; writing it would destroy it",
+            fix="give another output file",
+        )
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str], *, mode: str = "w") -> Iterator[Any]:
     """Open a temporary file beside ``path``; rename it onto ``path`` only on success.
 
-    On an exception the temporary file is removed and ``path`` is left as it was.
+    The temporary file is flushed and synced to disk before the rename, so a full disk is
+    found before ``path`` is touched. On an exception the temporary file is removed and
+    ``path`` is left as it was. A device or pipe (``/dev/null``, ``/dev/stdout``) is written
+    in place, and a symlink's file is replaced, not the link.
 
     Raises
     ------
     UsageError
-        When the directory does not exist or is not writable.
+        When the directory does not exist or is not writable, the disk is full (or another
+        write error), or ``path`` is a file this run read as input.
     """
     newline = "" if "b" not in mode else None
     encoding = "utf-8" if "b" not in mode else None
     target = output_target(path)
+    _refuse_inputs(path, target)
     if is_special_file(target):
         try:
             with open(target, mode, newline=newline, encoding=encoding) as stream:
                 yield stream
         except OSError as error:
-            raise UsageError(
-                f"cannot write {str(path)!r}: {error.strerror}",
-                fix="give a writable file or device",
-            ) from None
+            if error.errno not in WRITE_ERRNOS and error.filename is None:
+                raise
+            raise cannot_write(path, error, kept=False) from None
         return
     handle, temporary = temporary_beside(target, ".tmp")
     try:
         with os.fdopen(handle, mode, newline=newline, encoding=encoding) as stream:
             yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
+            raise cannot_write(path, error, kept=True) from None
         raise
 
 
@@ -294,17 +389,22 @@ class CsvRowFile:
     (``.NAME.XXXX.partial``), each batch of rows as complete lines, written and flushed to the
     operating system at once; the byte offset after the last complete batch is remembered.
 
-    - When the sweep finishes, the temporary file is renamed onto ``path``.
+    - When the sweep finishes, the temporary file is synced to disk and renamed onto ``path``.
     - When it is interrupted (``KeyboardInterrupt``: Ctrl-C, SIGINT; SIGTERM when the CLI
-      turns it into one) or crashes, the temporary file is cut back to the last complete line
-      (an interrupt can land in the middle of a write) and renamed onto ``path``: ``path`` then
-      holds a valid CSV of the rows finished so far, never a torn last line.
-    - When the sweep stops on a user error (a :class:`GraphcostError`, e.g. ``--strict``), the
-      temporary file is removed and ``path`` is left as it was: no half-written output.
+      turns it into one), the temporary file is cut back to the last complete line (an
+      interrupt can land in the middle of a write) and renamed onto ``path``: the user stopped
+      the sweep, and ``path`` then holds a valid CSV of the rows finished so far, never a torn
+      last line.
+    - When the sweep fails (a user error such as ``--strict``, a full disk, a crash), the
+      temporary file is removed and ``path`` is left as it was: a failure never replaces a
+      previous complete output by a partial one. A write that fails is a
+      :class:`~graphcost.errors.UsageError` naming ``path``.
     - If the process is killed outright (SIGKILL, power loss), ``path`` is untouched and the
       finished rows are in the ``.partial`` file.
 
-    To stdout (``path=None``): each batch is written as complete lines and flushed.
+    To stdout (``path=None``), or a device: each batch is written as complete lines and
+    flushed; the header waits for the first batch (or a successful end), so that an error
+    found before any row (``--strict``, an unreachable scheduler) prints nothing on stdout.
 
     Use as a context manager; :meth:`write` takes a list of row tuples.
     """
@@ -315,6 +415,7 @@ class CsvRowFile:
         columns: Sequence[str],
         stream: TextIO | None = None,
     ) -> None:
+        self.name = None if path is None else str(path)
         self.path = None if path is None else output_target(path)
         self.columns = list(columns)
         self.stream = stream
@@ -323,51 +424,65 @@ class CsvRowFile:
         self._temporary: str | None = None
         self._complete = 0
         self._owned: TextIO | None = None
+        self._header = ""
 
     def __enter__(self) -> CsvRowFile:
+        header = _csv_text([self.columns])
+        if self.path is not None:
+            _refuse_inputs(self.name or "", self.path)
         if self.path is not None and is_special_file(self.path):
             # A device or pipe (e.g. /dev/stdout) is streamed into like stdout, never replaced.
             try:
                 self._owned = open(self.path, "w", newline="", encoding="utf-8")
             except OSError as error:
                 raise UsageError(
-                    f"cannot write {str(self.path)!r}: {error.strerror}",
+                    f"cannot write {self.name!r}: {error.strerror}",
                     fix="give a writable file or device",
                 ) from None
             self.stream = self._owned
+            self._header = header
         elif self.path is not None:
             self._descriptor, self._temporary = temporary_beside(self.path, ".partial")
-        try:
-            self._emit(_csv_text([self.columns]))
-        except BaseException:
-            self.__exit__(*sys.exc_info())  # __exit__ is not called when __enter__ fails
-            raise
+            try:
+                self._emit(header)
+            except BaseException:
+                self.__exit__(*sys.exc_info())  # __exit__ is not called when __enter__ fails
+                raise
+        else:
+            self._header = header
         return self
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
-        """Append complete lines for ``rows`` and flush them."""
+        """Append complete lines for ``rows`` and flush them.
+
+        Raises
+        ------
+        UsageError
+            When the output cannot be written (a full disk); the sweep should stop.
+        """
         if rows:
             self._emit(_csv_text(rows))
             self.rows_written += len(rows)
 
     def _emit(self, text: str) -> None:
         if self._descriptor is None:
+            text, self._header = self._header + text, ""
             stream = self.stream if self.stream is not None else sys.stdout
             try:
                 stream.write(text)
                 stream.flush()
             except OSError as error:
                 if self._owned is None:
-                    raise
-                raise UsageError(
-                    f"cannot write {str(self.path)!r}: {error.strerror}",
-                    fix="give a writable file or device",
-                ) from None
+                    raise  # stdout: the CLI's edge names it (and a closed pipe is no error)
+                raise cannot_write(self.name or "", error, kept=False) from None
             return
         data = memoryview(text.encode("utf-8"))
-        while data:
-            written = os.write(self._descriptor, data)
-            data = data[written:]
+        try:
+            while data:
+                written = os.write(self._descriptor, data)
+                data = data[written:]
+        except OSError as error:
+            raise cannot_write(self.name or "", error, kept=True) from None
         self._complete = os.lseek(self._descriptor, 0, os.SEEK_CUR)
 
     def _through_last_line(self, descriptor: int) -> int:
@@ -382,33 +497,41 @@ class CsvRowFile:
         return self._complete + torn.rfind(b"\n") + 1
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
-        if self._owned is not None:
-            owned, self._owned = self._owned, None
-            try:
-                owned.close()
-            except OSError as failure:
-                if kind is None:
-                    raise UsageError(
-                        f"cannot write {str(self.path)!r}: {failure.strerror}",
-                        fix="give a writable file or device",
-                    ) from None
-            return
         if self._descriptor is None or self._temporary is None:
+            if kind is None and self._header:
+                self._emit("")  # no row at all: the header alone is the complete CSV
+            if self._owned is not None:
+                owned, self._owned = self._owned, None
+                try:
+                    owned.close()
+                except OSError as failure:
+                    if kind is None:
+                        raise cannot_write(self.name or "", failure, kept=False) from None
             return
         descriptor, temporary = self._descriptor, self._temporary
-        self._descriptor = None
+        self._descriptor = self._temporary = None
+        closed = False
         try:
-            if kind is not None and issubclass(kind, GraphcostError):
+            if kind is not None and not issubclass(kind, KeyboardInterrupt):
+                # A failure, not the user's stop: never replace the previous output.
+                closed = True
                 os.close(descriptor)
                 os.unlink(temporary)
                 return
             if kind is not None:
                 os.ftruncate(descriptor, self._through_last_line(descriptor))
+            os.fsync(descriptor)  # a full disk shows here at the latest, before the rename
+            closed = True
             os.close(descriptor)
             os.replace(temporary, self.path)  # type: ignore[arg-type]
-        except BaseException:
+        except BaseException as failure:
+            if not closed:
+                with contextlib.suppress(OSError):
+                    os.close(descriptor)
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+            if kind is None and isinstance(failure, OSError):
+                raise cannot_write(self.name or "", failure, kept=True) from None
             raise
 
 

@@ -115,8 +115,15 @@ def parse_over(text: str) -> Axis:
         step = rest[0] if rest else 1
         if step == 0:
             raise UsageError(f"--over {text!r}: the step is 0", fix=example)
+        # The length by arithmetic: len() of a range beyond 2^63 values raises OverflowError.
+        length = max(0, (stop - start) // step + 1)
+        if length > MAX_POINTS:
+            raise UsageError(
+                f"--over {text!r} has {length:,} values, more than {MAX_POINTS:,}",
+                fix="use a coarser step",
+            )
         values: Sequence[int] = range(start, stop + (1 if step > 0 else -1), step)
-        if not len(values):
+        if not length:
             raise UsageError(
                 f"--over {text!r} is empty: {start} cannot reach {stop} in steps of {step}",
                 fix="swap start and stop, or give a negative step",

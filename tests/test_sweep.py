@@ -3,13 +3,16 @@ interrupted sweep keeps its finished rows)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -348,26 +351,53 @@ def test_sweep_strategy_runs_with_the_given_budget(runner, monkeypatch) -> None:
     assert seen == [(3, 2.5, 200)] * 3
 
 
+def _default_signals() -> None:
+    """In the child: the default handling of the signals a test sends or a pipe raises.
+
+    A suite run in the background (``nohup``, ``&`` in a script) ignores SIGINT, and an
+    ignored signal stays ignored across exec: the child would never see the test's Ctrl-C.
+    """
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+        signal.signal(number, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _graphcost_process(args: list[str], **options: object) -> Iterator[subprocess.Popen]:
+    """``python -m graphcost ARGS`` with default signal handling, in a session of its own
+    that is killed whatever happens, so no test leaves a sweep running."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "graphcost", *args],
+        cwd=ROOT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_default_signals,
+        **options,  # type: ignore[arg-type]
+    )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+
+
 def test_sweep_interrupted_leaves_complete_lines(tmp_path: Path) -> None:
     output = tmp_path / "long.csv"
-    command = [
-        sys.executable, "-m", "graphcost", "sweep", str(EX4B),
-        "--over", "n=3:3*10**9:3", "--output", str(output),
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 60
-    partial = None
-    while time.monotonic() < deadline:  # wait until some rows have been written
-        found = list(tmp_path.glob(".long.csv.*.partial"))
-        if found and found[0].stat().st_size > 100_000:
-            partial = found[0]
-            break
-        time.sleep(0.05)
-    assert partial is not None, process.stderr.read() if process.poll() is not None else ""
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    args = ["sweep", str(EX4B), "--over", "n=3:3*10**9:3", "--output", str(output)]
+    with _graphcost_process(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        deadline = time.monotonic() + 60
+        partial = None
+        while time.monotonic() < deadline:  # wait until some rows have been written
+            found = list(tmp_path.glob(".long.csv.*.partial"))
+            if found and found[0].stat().st_size > 100_000:
+                partial = found[0]
+                break
+            if process.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert partial is not None, process.stderr.read() if process.poll() is not None else ""
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "interrupted after" in stderr
     assert stderr.rstrip().endswith("Error: interrupted")

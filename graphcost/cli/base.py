@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -21,6 +24,10 @@ class _Interrupted(Exception):
     """Ctrl-C inside a command, carried past click, which would print a blank line first."""
 
 
+class _ReaderGone(Exception):
+    """Standard output's reader went away (``| head``), carried past click, which exits 1."""
+
+
 class GraphcostGroup(click.Group):
     """A click group whose errors are one ``Error:`` line on stderr, never a traceback.
 
@@ -30,8 +37,12 @@ class GraphcostGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra.pop("standalone_mode", None)
         _allow_long_integers()
+        _hold_closed_streams()
         try:
             result = super().main(args, prog_name or "graphcost", standalone_mode=False, **extra)
+            # Flush here, where a failure can still be reported: Python's own flush at exit
+            # would print "Exception ignored" and change the exit code.
+            sys.stdout.flush()
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
         except _NO_ARGS_IS_HELP as asked:  # bare `graphcost`: the help is the answer, not an error
@@ -45,9 +56,16 @@ class GraphcostGroup(click.Group):
             _fail(str(error), EXIT_USAGE)
         except (_Interrupted, click.exceptions.Abort, KeyboardInterrupt):
             _fail("interrupted", 130)
-        except BrokenPipeError:
-            sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
-            sys.exit(EXIT_OK)
+        except (_ReaderGone, BrokenPipeError):
+            _reader_gone()
+        except OSError as error:
+            from graphcost.report import WRITE_ERRNOS
+
+            if error.errno not in WRITE_ERRNOS:
+                raise
+            # A write that no writer named (stdout, or a file written by another path).
+            where = repr(error.filename) if error.filename else "standard output"
+            _fail(f"cannot write {where}: {error.strerror}", EXIT_USAGE)
         except RecursionError:
             _fail("the input is nested too deeply", EXIT_USAGE)
         except MemoryError:
@@ -67,6 +85,61 @@ class GraphcostGroup(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise _Interrupted from None
+        except BrokenPipeError:
+            raise _ReaderGone from None
+
+
+def _reader_gone() -> None:
+    """Exit quietly (0) after the reader of stdout went away, as ``| head`` users expect.
+
+    Standard output is pointed at /dev/null first, so that the flush at exit cannot raise
+    again (Python's "Note on SIGPIPE").
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    sys.exit(EXIT_OK)
+
+
+class _ClosedStream(io.TextIOBase):
+    """Stands for a standard stream the shell closed (``>&-``): writing it is an error."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OSError(errno.EBADF, "it is closed (e.g. by >&-)")
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("closed standard stream")
+
+
+def _hold_closed_streams() -> None:
+    """Give a closed stdout or stderr a stand-in, and hold its descriptor with /dev/null.
+
+    Python sets ``sys.stdout`` to ``None`` when descriptor 1 is closed at start; without the
+    stand-in every write is an AttributeError. Holding the descriptor keeps the next file
+    graphcost opens (an output's temporary file) from becoming descriptor 1 or 2, where a
+    worker process's prints would land in it.
+    """
+    for number, name in ((1, "stdout"), (2, "stderr")):
+        if getattr(sys, name) is not None:
+            continue
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            if devnull != number:
+                os.dup2(devnull, number)
+                os.close(devnull)
+        setattr(sys, name, _ClosedStream())
 
 
 #: Decimal digits an exact count may have when printed. Sizes are bounded by the expression
@@ -83,13 +156,15 @@ def _allow_long_integers() -> None:
 
 def _fail(message: str, code: int) -> None:
     message = " ".join(message.split())
-    click.echo(f"Error: {message}", err=True)
+    with contextlib.suppress(OSError):  # stderr closed or full: the exit code still says it
+        click.echo(f"Error: {message}", err=True)
     sys.exit(code)
 
 
 def warn(message: str) -> None:
     """Print a one-line warning on stderr."""
-    click.echo(f"Warning: {message}", err=True)
+    with contextlib.suppress(OSError):  # a warning that cannot be shown must not stop the work
+        click.echo(f"Warning: {message}", err=True)
 
 
 @click.group(
@@ -254,8 +329,10 @@ def output_options(
 def load(path: str) -> Any:
     """Load and validate a graph file, printing its structural warnings on stderr."""
     from graphcost.loader import load_graph, unreachable_warnings
+    from graphcost.report import protect_input
 
     graph = load_graph(path)
+    protect_input(path)  # no output of this run may replace the graph it describes
     for message in unreachable_warnings(graph):
         warn(f"{path}: {message}")
     return graph

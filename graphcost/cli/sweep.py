@@ -119,7 +119,7 @@ def sweep(
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --jobs 4
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --scheduler tcp://127.0.0.1:8786
     """
-    from graphcost.report import CsvRowFile
+    from graphcost.report import MAX_TABLE_ROWS, CsvRowFile
     from graphcost.strategies import StrategyOptions
     from graphcost.sweep import parse_over, plan_sweep, run_sweep
 
@@ -149,6 +149,12 @@ def sweep(
             f"this sweep has {plan.total:,} points, but {' and '.join(holders)} keeps every "
             f"row in memory (at most {MAX_KEPT_POINTS:,} points)",
             fix="write CSV, which is streamed row by row, or use a coarser step",
+        )
+    if fmt == "table" and plan.total > MAX_TABLE_ROWS:  # before any work: drawing is the cost
+        raise UsageError(
+            f"this sweep has {plan.total:,} points, but --format table draws at most "
+            f"{MAX_TABLE_ROWS:,} rows",
+            fix="write CSV (-o FILE for big sweeps) or JSON, or use a coarser step",
         )
     kept: list[tuple[Any, ...]] = []
     skipped = done = 0
