@@ -144,7 +144,7 @@ def build_model(
         Size symbol overrides (``--set``).
     seed
         Seed of the generator for parameters given neither in the file nor in an ``.npz``
-        (weights ``W ~ rand(m, n)/sqrt(m)`` as in seed 002, likewise biases).
+        (see :func:`draw_parameter`).
     params_file
         An ``.npz`` of parameters (overrides ``params: {file: ...}``).
 
@@ -212,7 +212,7 @@ def _resolve_params(model: NumericModel, raw: Any, seed: int, params_file: str |
                 line=lines.get(name),
                 fix=f"this graph's parameters are: {', '.join(expected) or 'none'}",
             )
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed)
     for name, shape in expected.items():
         if name in raw:
             array = _as_array(raw[name], name, graph.path, lines.get(name))
@@ -227,8 +227,7 @@ def _resolve_params(model: NumericModel, raw: Any, seed: int, params_file: str |
                 fix=f"give it under params:, e.g. params: {{{name}: 1.0}}",
             )
         else:
-            # Seed 002: W_l ~ rand(h_{l+1}, h_l) / sqrt(h_{l+1}); biases alike.
-            array = rng.random(shape) / np.sqrt(shape[0])
+            array = draw_parameter(rng, shape)
             origin = f"seed {seed}"
         if array.shape != shape:
             raise EvaluationError(
@@ -241,6 +240,39 @@ def _resolve_params(model: NumericModel, raw: Any, seed: int, params_file: str |
             raise EvaluationError(f"parameter {name!r} has non-finite entries", path=graph.path)
         model.params[name] = array
         model.param_sources[name] = origin
+
+
+#: Standard deviation of the biases drawn from ``--seed``.
+BIAS_SCALE = 0.1
+
+
+def draw_parameter(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """A weight or bias drawn when none is given: zero-mean, He-scaled.
+
+    Weights ``W ~ randn(m, n)·√(2/n)`` (He initialisation, n = fan-in) and biases
+    ``b ~ 0.1·randn(m)``. Zero mean is what matters: seed 002's ``rand(m, n)/√m`` is all
+    positive, so every unit of a layer sees the same shift ``mean(W)·Σx``, which dominates the
+    fan-in's random part on wide layers; on 784-300-100 every first-layer relu unit was then
+    inactive at the default point, the Jacobian identically zero and ``check`` vacuous. With
+    zero-mean weights about half of the relu units are active, and the √(2/n) scale keeps the
+    pre-activations of order one through relu layers.
+
+    Examples
+    --------
+    >>> w = draw_parameter(np.random.default_rng(0), (300, 784))
+    >>> abs(float(w.mean())) < 0.01, round(float(w.std() * np.sqrt(784 / 2)), 1)
+    (True, 1.0)
+    """
+    if len(shape) == 2:
+        return rng.standard_normal(shape) * np.sqrt(2.0 / shape[1])
+    return rng.standard_normal(shape) * BIAS_SCALE
+
+
+def _generator(seed: int) -> np.random.Generator:
+    """numpy's generator for ``seed``; a seed numpy refuses (negative) is a usage error."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise UsageError(f"seed {seed!r} is not a non-negative integer", fix="e.g. --seed 0")
+    return np.random.default_rng(seed)
 
 
 def _expected_params(model: NumericModel) -> dict[str, tuple[int, ...]]:
@@ -265,6 +297,14 @@ def _expected_params(model: NumericModel) -> dict[str, tuple[int, ...]]:
 def _as_array(value: Any, name: str, path: str | None, line: int | None) -> np.ndarray:
     try:
         array = np.array(value, dtype=float)
+    except OverflowError:
+        # A YAML integer beyond float range (10**400): name it rather than fail internally.
+        raise EvaluationError(
+            f"parameter {name!r} has a number too large for a float (beyond 1.8e308)",
+            path=path,
+            line=line,
+            fix="give finite values of moderate size",
+        ) from None
     except (TypeError, ValueError):
         raise EvaluationError(
             f"parameter {name!r} is not a number or a (nested) list of numbers: {value!r}",
@@ -379,7 +419,7 @@ def input_values(
                 line=lines.get(name) if given[name][1] == "file" else None,
                 fix=f"the inputs are: {', '.join(names)}",
             )
-    rng = np.random.default_rng(seed + 1)  # a stream apart from the parameters' one
+    rng = _generator(seed + 1)  # a stream apart from the parameters' one
     values: dict[int, np.ndarray] = {}
     sources: dict[str, str] = {}
     for name, block in names.items():
@@ -820,10 +860,15 @@ def finite_differences(
 # ---------------------------------------------------------------------------------------------
 # Checks
 
+#: Forward vs backward must agree this much more closely than either with finite differences:
+#: both recursions are exact up to rounding (~eps·depth relative to |J|abs), while a central
+#: difference carries a truncation error of order step² (1e-12 at the default step) on top.
+AGREEMENT_FACTOR = 1e-4
+
 
 @dataclass(frozen=True)
 class Comparison:
-    """Two Jacobians compared entry by entry.
+    """Two Jacobians compared entry by entry, relative to the magnitude of the terms summed.
 
     Attributes
     ----------
@@ -832,8 +877,10 @@ class Comparison:
     abs_error
         Largest absolute difference.
     rel_error
-        ``abs_error`` divided by the largest absolute entry of the reference (the absolute
-        error when the reference is zero).
+        The largest entry of ``max(|actual − reference| − allowance, 0) / scale``: the
+        difference beyond what the reference's own error explains, relative to ``scale`` (for
+        the recursions the Jacobian of absolute values |J|abs, see :func:`term_magnitudes`).
+        An entry whose scale is 0 counts as 0 when the difference is 0 and as ``inf`` otherwise.
     tolerance
         The largest admitted ``rel_error``.
     """
@@ -849,20 +896,85 @@ class Comparison:
         return bool(np.isfinite(self.rel_error) and self.rel_error <= self.tolerance)
 
 
-def compare(name: str, actual: np.ndarray, reference: np.ndarray, tolerance: float) -> Comparison:
+def compare(
+    name: str,
+    actual: np.ndarray,
+    reference: np.ndarray,
+    tolerance: float,
+    *,
+    scale: np.ndarray | float | None = None,
+    allowance: np.ndarray | float = 0.0,
+) -> Comparison:
     """Compare two Jacobians; see :class:`Comparison`.
+
+    Parameters
+    ----------
+    name
+        What is compared.
+    actual, reference
+        The two Jacobians (same shape).
+    tolerance
+        The largest admitted relative error.
+    scale
+        Per entry (or one number for all) the magnitude the difference is measured against;
+        by default the largest absolute entry of ``reference``. Give |J|abs (the magnitude of
+        the terms summed) so that cancellation in a sum does not look like an error.
+    allowance
+        Per entry, the part of the difference the reference's own error explains (finite
+        differences: their estimated truncation and rounding error).
 
     Examples
     --------
     >>> c = compare("a vs b", np.array([[1.0, 2.0]]), np.array([[1.0, 2.002]]), 1e-2)
     >>> round(c.abs_error, 6), round(c.rel_error, 6), c.passed
     (0.002, 0.000999, True)
+
+    A result of 2e-20 summed from terms of size 1 (cancellation): judged against the terms.
+
+    >>> c = compare("f vs b", np.array([[2e-20]]), np.array([[1e-20]]), 1e-10, scale=2.0)
+    >>> c.rel_error, c.passed
+    (5e-21, True)
     """
     if actual.size == 0:
         return Comparison(name, 0.0, 0.0, tolerance)
-    difference = float(np.max(np.abs(actual - reference)))
-    scale = float(np.max(np.abs(reference)))
-    return Comparison(name, difference, difference / scale if scale else difference, tolerance)
+    with np.errstate(all="ignore"):
+        difference = np.abs(actual - reference)
+        if scale is None:
+            scale = float(np.max(np.abs(reference)))
+            if not scale:
+                scale = 1.0  # a zero reference: the absolute difference is the error
+        excess = np.maximum(difference - allowance, 0.0)
+        scale_array = np.broadcast_to(np.asarray(scale, dtype=float), excess.shape)
+        ratio = np.where(excess == 0, 0.0, excess / np.where(scale_array > 0, scale_array, 0.0))
+    ratio = np.where(np.isnan(ratio), np.inf, ratio)
+    return Comparison(name, float(np.max(difference)), float(np.max(ratio)), tolerance)
+
+
+def term_magnitudes(
+    model: NumericModel, values: list[np.ndarray], factors: list[LocalJacobian]
+) -> np.ndarray:
+    """|J|abs: the Jacobian with every local partial replaced by its absolute value.
+
+    Entry (y, x) is Σ over paths x → y of Π |∂g_w/∂α_v|, the magnitude of the terms the chain
+    rule sums, where ∂D'/∂V is their signed sum. Rounding errors of either recursion are bounded
+    by about eps·depth·|J|abs, whatever cancellation makes of the result, so comparisons are
+    made against it (a result of 1e-20 computed as 1 + 1e-20 − 1 is exact to eps·2, not to
+    eps·1e-20). It is zero exactly where the Jacobian is zero structurally or through zero
+    partials. Computed by the same engine, in the cheaper direction.
+
+    Examples
+    --------
+    >>> from graphcost.loader import graph_from_dict
+    >>> g = graph_from_dict({"V": ["x"], "D": ["u", "v"], "D'": ["y"],
+    ...     "g": {"u": "x", "v": "x**2", "y": "x + v - u"}})
+    >>> m = build_model(g)
+    >>> values = evaluate(m, {0: np.array([1e-10])})
+    >>> term_magnitudes(m, values, local_jacobians(m, values)).tolist()
+    [[2.0000000002]]
+    """
+    absolute = [LocalJacobian(f.src, f.dst, f.diag, np.abs(f.value)) for f in factors]
+    mode = "forward" if len(model.inputs) <= len(model.outputs) else "backward"
+    return _recursion(mode, model, {}, values, absolute).jacobian
 
 
 def check_jacobians(
@@ -870,17 +982,29 @@ def check_jacobians(
     inputs: Mapping[int, np.ndarray],
     *,
     tolerance: float = 1e-6,
-    agreement: float = 1e-10,
+    agreement: float | None = None,
     step: float = 1e-6,
 ) -> tuple[list[Comparison], Propagation, Propagation]:
     """Forward and backward Jacobians against central finite differences and each other.
+
+    Every difference is measured against the magnitude of the terms summed, |J|abs
+    (:func:`term_magnitudes`), not against the result, so cancellation is no failure:
+
+    - forward vs backward: per entry, ``|J_fwd − J_bwd| ≤ agreement·|J|abs``;
+    - each against central differences D(h): ``|J − D(h)| − |D(2h) − D(h)| ≤
+      tolerance·max|J|abs``. ``|D(2h) − D(h)|`` is three times Richardson's estimate of
+      D(h)'s truncation error (of order h²) and also carries its rounding error (of order
+      eps·|f|/h), so what finite differences cannot resolve is not counted against the
+      recursions; the scale is the largest entry of |J|abs because those errors are of the
+      size of the function, not of each entry.
 
     Parameters
     ----------
     tolerance
         Admitted relative error against finite differences.
     agreement
-        Admitted relative difference between forward and backward.
+        Admitted relative difference between forward and backward; by default
+        ``tolerance·AGREEMENT_FACTOR`` (1e-10 for the default tolerance).
     step
         Finite-difference step (relative to ``max(1, |x_k|)``).
 
@@ -888,14 +1012,42 @@ def check_jacobians(
     -------
     comparisons, forward, backward
     """
+    if agreement is None:
+        agreement = tolerance * AGREEMENT_FACTOR
     values = evaluate(model, _vectors(inputs))
     factors = local_jacobians(model, values)  # one set of factors serves both recursions
     ahead = _recursion("forward", model, inputs, values, factors)
     behind = _recursion("backward", model, inputs, values, factors)
+    magnitude = term_magnitudes(model, values, factors)
     reference = finite_differences(model, inputs, step=step)
+    allowance = np.abs(finite_differences(model, inputs, step=2 * step) - reference)
+    largest = float(np.max(magnitude)) if magnitude.size else 0.0
     comparisons = [
-        compare("forward vs finite differences", ahead.jacobian, reference, tolerance),
-        compare("backward vs finite differences", behind.jacobian, reference, tolerance),
-        compare("forward vs backward", ahead.jacobian, behind.jacobian, agreement),
+        compare(
+            "forward vs finite differences",
+            ahead.jacobian,
+            reference,
+            tolerance,
+            scale=largest,
+            allowance=allowance,
+        ),
+        compare(
+            "backward vs finite differences",
+            behind.jacobian,
+            reference,
+            tolerance,
+            scale=largest,
+            allowance=allowance,
+        ),
+        compare("forward vs backward", ahead.jacobian, behind.jacobian, agreement, scale=magnitude),
     ]
     return comparisons, ahead, behind
+
+
+def is_vacuous(ahead: Propagation, behind: Propagation) -> bool:
+    """Whether both Jacobians are identically zero, so that agreeing on them checks nothing.
+
+    That is the case when no output depends on an input (every entry structurally zero) and
+    when every path has a zero partial at the point (dead relu units, saturated functions).
+    """
+    return not np.any(ahead.jacobian) and not np.any(behind.jacobian)

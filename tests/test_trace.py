@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphcost.cli import cli
-from tests.conftest import GRAPHS
+from tests.conftest import GRAPHS, ROOT
 
 SEED_004 = str(GRAPHS / "seed-004-expression.yaml")
 
@@ -226,10 +226,10 @@ def test_trace_block_graph_limits_rows(runner) -> None:
     assert "x[2]" in result.stdout
     assert "x[3]" not in result.stdout
     assert "(--limit 0 shows all)" in result.stdout
-    assert "parameters drawn from rand/sqrt(rows) (--seed)" in result.stdout
+    assert "parameters drawn from randn·√(2/fan-in), biases 0.1·randn (--seed)" in result.stdout
 
 
-@pytest.mark.parametrize("bad", ["x=", "=3", "x", "x=abc()"])
+@pytest.mark.parametrize("bad", ["x=", "=3", "x", "x=abc()", "x=1e999", "x=-1e999", "x=10**400"])
 def test_bad_at_is_a_usage_error(runner, bad: str) -> None:
     result = run(runner, "trace", SEED_004, "--at", bad)
     assert result.exit_code == 2
@@ -262,7 +262,9 @@ def test_check_fails_with_exit_1_after_the_table(runner, write_graph) -> None:
     rows = table_cells(result.stdout)
     assert rows["forward vs finite differences"][-1] == "FAIL"
     assert rows["forward vs finite differences"][0] == "0.5"
-    assert rows["forward vs backward"][-1] == "PASS"
+    # Both recursions agree on a zero derivative (relu's at 0): an agreement that checks nothing.
+    assert rows["forward vs backward"][-1] == "VACUOUS"
+    assert result.stdout.rstrip().endswith("FAIL")
     assert result.stderr.startswith("Error: check of")
     assert "forward vs finite differences" in result.stderr
 
@@ -276,6 +278,82 @@ def test_check_json(runner) -> None:
         "backward vs finite differences",
         "forward vs backward",
     ]
+
+
+def test_cancellation_counterexample_passes_check(runner) -> None:
+    # Issue 9: fixed 1e-10 against the result made this FAIL (a relative 8.3e-8 of 2e-10).
+    result = run(runner, "check", str(ROOT / "tests" / "data" / "cancellation.yaml"))
+    assert result.exit_code == 0, result.output
+    rows = table_cells(result.stdout)
+    assert rows["forward vs backward"][-1] == "PASS"
+    assert result.stdout.rstrip().endswith("PASS")
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "finite", "agreement"), [("1e-6", "1e-06", "1e-10"), ("0.001", "0.001", "1e-07")]
+)
+def test_tolerance_governs_every_comparison(
+    runner, tolerance: str, finite: str, agreement: str
+) -> None:
+    result = run(runner, "check", SEED_004, "--tolerance", tolerance, "-f", "json")
+    assert result.exit_code == 0, result.output
+    checks = {c["check"]: c["tolerance"] for c in json.loads(result.stdout)["checks"]}
+    assert checks["forward vs finite differences"] == float(finite)
+    assert checks["backward vs finite differences"] == float(finite)
+    assert checks["forward vs backward"] == pytest.approx(float(agreement))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "V: [x]\nD': [y]\ng: {y: relu(x)}\nat: {x: -1}\n",  # a dead unit: zero partial
+        "V: [w]\nD': [y]\ng: {y: w * w}\nat: {w: 0}\n",  # a stationary point
+    ],
+)
+def test_identically_zero_jacobian_is_vacuous_not_pass(runner, write_graph, text: str) -> None:
+    result = run(runner, "check", str(write_graph(text)))
+    assert result.exit_code == 1, result.output
+    assert not result.stdout.rstrip().endswith("PASS")
+    assert "VACUOUS: the Jacobian is identically zero" in " ".join(result.stdout.split())
+    assert table_cells(result.stdout)["forward vs backward"][-1] == "VACUOUS"
+    assert result.stderr.startswith("Error: check of")
+    assert "is vacuous" in result.stderr
+    data = json.loads(run(runner, "check", str(write_graph(text)), "-f", "json").stdout)
+    assert data["passed"] is False
+    assert data["result"] == "VACUOUS"
+
+
+def test_relu_mlp_784_300_100_check_is_not_vacuous(runner) -> None:
+    # Issue 9: with all-positive default weights this passed with a Jacobian of zeros.
+    mlp = str(GRAPHS / "mlp-relu.yaml")
+    result = run(runner, "check", mlp, "--set", "p=784,m1=300,m2=100", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["result"] == "PASS"
+    assert not data["vacuous"]
+    trace = json.loads(
+        run(runner, "trace", mlp, "--set", "p=784,m1=300,m2=100", "-f", "json").stdout
+    )
+    assert sum(1 for v in trace["jacobian"][0] if v != 0) > 0.3 * 784
+
+
+@pytest.mark.parametrize(
+    ("option", "fragment"),
+    [
+        (["--tolerance", "0"], "--tolerance 0 is not"),
+        (["--tolerance", "-1"], "--tolerance -1 is not"),
+        (["--tolerance", "nan"], "--tolerance nan is not"),
+        (["--tolerance", "inf"], "--tolerance inf is not"),
+        (["--step", "inf"], "--step inf is outside"),
+        (["--step", "1e-300"], "--step 1e-300 is outside"),
+        (["--seed", "-1"], "--seed"),
+    ],
+)
+def test_bad_check_options_are_usage_errors(runner, option: list[str], fragment: str) -> None:
+    result = run(runner, "check", SEED_004, *option)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error:")
+    assert fragment in result.stderr
 
 
 # --- jacobians ---------------------------------------------------------------------------------

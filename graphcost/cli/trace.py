@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +38,12 @@ def point_options(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
     function = click.option(
         "--seed",
-        type=int,
+        # numpy's generators take non-negative seeds only: refused here, with the option named.
+        type=click.IntRange(min=0),
         default=0,
         show_default=True,
-        help="Seed for parameters and inputs given nowhere else "
-        "(W ~ rand(m, n)/sqrt(m), inputs ~ randn).",
+        help="Seed (a non-negative integer) for parameters and inputs given nowhere else "
+        "(W ~ randn(m, n)·√(2/n), b ~ 0.1·randn(m), inputs ~ randn).",
     )(function)
     function = click.option(
         "--at",
@@ -68,9 +70,19 @@ def parse_point(items: tuple[str, ...]) -> dict[str, float]:
     pairs = split_assignments(items, "--at", metavar="NAME=VALUE", example="x=0.3", valid=bool)
     for name, text in pairs:
         try:
-            values[name] = float(parse_expression(text, allow_floats=True).evaluate({}))
+            value = float(parse_expression(text, allow_floats=True).evaluate({}))
         except ExpressionError as error:
             raise UsageError(f"--at {name}: {error.message}", fix="give a number") from None
+        except (OverflowError, ValueError, ZeroDivisionError):
+            # 1e999 parses as inf, 10**400 overflows a float: no finite input value.
+            value = math.inf
+        if not math.isfinite(value):
+            shown = text if len(text) <= 40 else f"{text[:40]}…"
+            raise UsageError(
+                f"--at {name}={shown} is not a finite number (beyond ±1.8e308)",
+                fix="give a finite value, e.g. --at x=0.3",
+            )
+        values[name] = value
     return values
 
 
@@ -224,7 +236,10 @@ def trace_report(
         name for name, source in model.param_sources.items() if source.startswith("seed")
     )
     if seeded:
-        notes.append(f"parameters drawn from rand/sqrt(rows) (--seed): {', '.join(seeded)}")
+        notes.append(
+            "parameters drawn from randn·√(2/fan-in), biases 0.1·randn (--seed): "
+            + ", ".join(seeded)
+        )
     if len(records) > len(rows):
         notes.append(f"{len(records) - len(rows):,} more rows (--limit 0 shows all)")
     if len(headers) > len(shown):
