@@ -26,12 +26,26 @@ from typing import Any
 import numpy as np
 
 from graphcost.definitions import PARAMS_RESERVED, Definition
-from graphcost.errors import EvaluationError, GraphValidationError, UsageError
+from graphcost.errors import (
+    EvaluationError,
+    GraphTooLargeError,
+    GraphValidationError,
+    UsageError,
+)
 from graphcost.functions import LAYER_OPS, numpy_functions, sympy_functions
 from graphcost.model import INPUT, OUTPUT, Graph
 
 #: Default seed of the random parameters and inputs.
 DEFAULT_SEED = 0
+
+#: Most floats a numeric model may hold (node values and parameters) and a recursion may store
+#: (its Δ matrices): 5·10⁷ floats, 400 MB. A graph beyond it is refused before anything is
+#: allocated, instead of being expanded until memory runs out (or, on a large machine, for hours).
+MAX_NUMERIC_ENTRIES = 50_000_000
+
+#: Most multiply-adds the finite differences of ``check`` may cost (4·|V| evaluations of the
+#: graph): about ten seconds of numpy.
+MAX_DIFFERENCE_WORK = 20_000_000_000
 
 
 @dataclass
@@ -176,8 +190,28 @@ def build_model(
         inputs=graph.blocks_with_role(INPUT),
         outputs=graph.blocks_with_role(OUTPUT),
     )
+    _within_budget(model)
     _resolve_params(model, raw_params, seed, params_file)
     return model
+
+
+def _within_budget(model: NumericModel) -> None:
+    """Refuse a model whose values and parameters exceed :data:`MAX_NUMERIC_ENTRIES`."""
+    entries = sum(model.sizes) + sum(
+        int(np.prod(shape, dtype=object)) for shape in _expected_params(model).values()
+    )
+    if entries > MAX_NUMERIC_ENTRIES:
+        raise GraphTooLargeError(
+            f"numeric evaluation of {model.graph.name!r} needs {entries:,} node values and "
+            f"parameters, more than {MAX_NUMERIC_ENTRIES:,} (400 MB)",
+            path=model.graph.path,
+            fix="evaluate a smaller instance (--set); analyze counts the large one",
+        )
+
+
+def evaluation_work(model: NumericModel) -> int:
+    """Multiply-adds of one evaluation of the graph: the layer ops' weights plus every node."""
+    return sum(int(p.size) for p in model.params.values()) + sum(model.sizes)
 
 
 def _resolve_params(model: NumericModel, raw: Any, seed: int, params_file: str | None) -> None:
@@ -799,6 +833,14 @@ def _recursion(
         incoming[head].append((tail, f.diag, f.value))
     order = model.graph.order.tolist()
     seeds = model.outputs if reverse else model.inputs
+    stored = sum(model.sizes) * sum(model.sizes[s] for s in seeds)
+    if stored > MAX_NUMERIC_ENTRIES:
+        raise GraphTooLargeError(
+            f"the {mode} recursion on {model.graph.name!r} would store {stored:,} derivatives "
+            f"(nodes × {'outputs' if reverse else 'inputs'}), more than {MAX_NUMERIC_ENTRIES:,}",
+            path=model.graph.path,
+            fix="evaluate a smaller instance (--set); analyze counts the large one",
+        )
     sens, count, offsets, width = _propagate(
         order[::-1] if reverse else order, model.sizes, incoming, seeds, transposed=reverse
     )
@@ -844,6 +886,14 @@ def finite_differences(
         Shape ``(|D'|, |V|)``.
     """
     base = _vectors(inputs)
+    work = 4 * sum(model.sizes[b] for b in model.inputs) * evaluation_work(model)
+    if work > MAX_DIFFERENCE_WORK:
+        raise GraphTooLargeError(
+            f"finite differences on {model.graph.name!r} would cost {work:,} multiply-adds "
+            f"(4 evaluations per input node), more than {MAX_DIFFERENCE_WORK:,}",
+            path=model.graph.path,
+            fix="check a smaller instance (--set); the recursions do not depend on the sizes",
+        )
     columns = []
     for block in model.inputs:
         for i in range(model.sizes[block]):
@@ -852,7 +902,18 @@ def finite_differences(
             minus = {b: v.copy() for b, v in base.items()}
             plus[block][i] += h
             minus[block][i] -= h
-            columns.append((outputs_at(model, plus) - outputs_at(model, minus)) / (2 * h))
+            try:
+                columns.append((outputs_at(model, plus) - outputs_at(model, minus)) / (2 * h))
+            except EvaluationError as error:
+                # The point is inside the domain (evaluated before), x ± h is not.
+                name = model.node_names([block])[i]
+                raise EvaluationError(
+                    f"{error.message.replace(' at this point', '')} at {name} ± {h:.3g} "
+                    "(the finite-difference step)",
+                    path=error.path,
+                    line=error.line,
+                    fix="use a smaller --step or a point farther from the edge of the domain",
+                ) from None
     width = sum(model.sizes[b] for b in model.outputs)
     return np.column_stack(columns) if columns else np.zeros((width, 0))
 
