@@ -18,6 +18,7 @@ also lists ``E``, :func:`check_edges` requires the two to agree.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import ExpressionError, GraphValidationError
-from graphcost.expr import MAX_EXPONENT, Expr, parse_expression
+from graphcost.expr import MAX_EXPONENT, Expr, parse_expression, quote
 from graphcost.functions import FUNCTIONS, LAYER_OPS, callable_names
 from graphcost.loader import line_of
 from graphcost.model import INPUT, Block, Edges
@@ -128,7 +129,7 @@ def parse_definitions(
     clash = sorted(constants & index.keys())
     if clash:
         raise GraphValidationError(
-            f"parameter {clash[0]!r} has the name of a node",
+            f"parameter {quote(clash[0])} has the name of a node",
             path=path,
             line=line_of(params, clash[0]),
             fix="rename the parameter",
@@ -138,7 +139,7 @@ def parse_definitions(
         line = lines.get(name)
         if name not in index:
             raise GraphValidationError(
-                f"g defines {name!r}, which is not a declared node",
+                f"g defines {quote(name)}, which is not a declared node",
                 path=path,
                 line=line,
                 fix="declare it under D or D' (or fix the name)",
@@ -146,7 +147,7 @@ def parse_definitions(
         block = index[name]
         if blocks[block].role == INPUT:
             raise GraphValidationError(
-                f"g defines input {name!r}; inputs (V) take values, not definitions",
+                f"g defines input {quote(name)}; inputs (V) take values, not definitions",
                 path=path,
                 line=line,
                 fix="give input values under at: or with --at",
@@ -155,7 +156,7 @@ def parse_definitions(
     missing = [b.name for i, b in enumerate(blocks) if b.role != INPUT and i not in definitions]
     if missing:
         raise GraphValidationError(
-            f"g has no definition for {missing[0]!r}"
+            f"g has no definition for {quote(missing[0])}"
             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
             path=path,
             line=line_of(section, None),
@@ -175,7 +176,7 @@ def _definition(
 ) -> Definition:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise GraphValidationError(
-            f"definition of {name!r} must be an expression, got {value!r}",
+            f"definition of {quote(name)} must be an expression, got {quote(value)}",
             path=path,
             line=line,
             fix="e.g. v3: 1 / v2, or z1: affine(x)",
@@ -194,10 +195,11 @@ def _definition(
                 f"layer ops: {', '.join(LAYER_OPS)}"
             )
         raise ExpressionError(
-            f"g of {name!r}: {error.message}", path=path, line=line, fix=fix
+            f"g of {quote(name)}: {error.message}", path=path, line=line, fix=fix
         ) from None
     tree = expr.tree
     _check_powers(tree, name, path, line)
+    _check_constants(tree, name, path, line)
     _check_arity(tree, name, path, line)
     layer_calls = expr.functions & LAYER_OPS.keys()
     if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id in LAYER_OPS:
@@ -207,7 +209,8 @@ def _definition(
     if layer_calls:
         op = sorted(layer_calls)[0]
         raise GraphValidationError(
-            f"g of {name!r}: {op}(...) must be the whole definition, not part of {expr.text!r}",
+            f"g of {quote(name)}: {op}(...) must be the whole definition, "
+            f"not part of {quote(expr.text)}",
             path=path,
             line=line,
             fix="put the layer op in its own block and use that block here",
@@ -215,7 +218,7 @@ def _definition(
     unknown = sorted(expr.names - index.keys() - constants)
     if unknown:
         raise GraphValidationError(
-            f"g of {name!r} uses unknown name {unknown[0]!r} in {expr.text!r}",
+            f"g of {quote(name)} uses unknown name {quote(unknown[0])} in {quote(expr.text)}",
             path=path,
             line=line,
             fix="declare it as a node, or as a constant under params: "
@@ -225,7 +228,10 @@ def _definition(
     parents_in_order = tuple(dict.fromkeys(used))
     if block in parents_in_order:
         raise GraphValidationError(
-            f"g of {name!r} uses {name!r} itself", path=path, line=line, fix="a graph is acyclic"
+            f"g of {quote(name)} uses {quote(name)} itself",
+            path=path,
+            line=line,
+            fix="a graph is acyclic",
         )
     used_constants = tuple(sorted(expr.names & constants))
     return Definition(block, expr.text, None, parents_in_order, expr, used_constants, line)
@@ -244,8 +250,8 @@ def _layer_parents(
     for argument in tree.args:
         if not isinstance(argument, ast.Name) or argument.id not in index:
             raise GraphValidationError(
-                f"g of {name!r}: the arguments of {op} must be block names, got "
-                f"{ast.unparse(argument)!r}",
+                f"g of {quote(name)}: the arguments of {op} must be block names, got "
+                f"{quote(ast.unparse(argument))}",
                 path=path,
                 line=line,
                 fix=f"e.g. {name}: {op}(x) — its weights come from params",
@@ -253,14 +259,14 @@ def _layer_parents(
         parent = index[argument.id]
         if parent in parents:
             raise GraphValidationError(
-                f"g of {name!r}: block {argument.id!r} is given twice to {op}",
+                f"g of {quote(name)}: block {quote(argument.id)} is given twice to {op}",
                 path=path,
                 line=line,
             )
         parents.append(parent)
     if not parents:
         raise GraphValidationError(
-            f"g of {name!r}: {op}() needs at least one parent block",
+            f"g of {quote(name)}: {op}() needs at least one parent block",
             path=path,
             line=line,
             fix=f"e.g. {name}: {op}(x)",
@@ -292,8 +298,41 @@ def _check_powers(tree: ast.AST, name: str, path: str | None, line: int | None) 
                 Expr(whole, node, frozenset()).evaluate({})
         except ExpressionError as error:
             raise ExpressionError(
-                f"g of {name!r}: {error.message}", path=path, line=line, fix=error.fix
+                f"g of {quote(name)}: {error.message}", path=path, line=line, fix=error.fix
             ) from None
+
+
+def _check_constants(tree: ast.AST, name: str, path: str | None, line: int | None) -> None:
+    """Refuse a constant part of a definition whose value is beyond the range of a float.
+
+    Node functions compute in floats; ``10**400`` is exact for sympy but no float holds it,
+    and numpy would fail on it deep inside the evaluation. Each maximal constant part is
+    evaluated exactly with the bounded evaluator (a non-integer power such as ``2**0.5`` is
+    left to the float evaluation, where it is finite).
+    """
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if not (isinstance(node, ast.expr) and _is_constant(node)):
+            stack.extend(ast.iter_child_nodes(node))
+            continue
+        text = ast.unparse(node)
+        try:
+            value = Expr(text, node, frozenset()).evaluate({})
+        except ExpressionError as error:
+            if "non-integer exponent" in error.message:
+                continue
+            raise ExpressionError(
+                f"g of {quote(name)}: {error.message}", path=path, line=line, fix=error.fix
+            ) from None
+        if abs(value) > sys.float_info.max:
+            raise ExpressionError(
+                f"g of {quote(name)}: the constant {quote(text)} is beyond the range of a float "
+                "(about ±1.8e308)",
+                path=path,
+                line=line,
+                fix="write constants of at most 1.8e308 in size",
+            )
 
 
 def _check_arity(tree: ast.AST, name: str, path: str | None, line: int | None) -> None:
@@ -305,8 +344,8 @@ def _check_arity(tree: ast.AST, name: str, path: str | None, line: int | None) -
         if function is not None and len(node.args) != function.arity:
             plural = "s" if function.arity != 1 else ""
             raise ExpressionError(
-                f"g of {name!r}: {function.name} takes {function.arity} argument{plural}, "
-                f"got {len(node.args)} in {ast.unparse(node)!r}",
+                f"g of {quote(name)}: {function.name} takes {function.arity} argument{plural}, "
+                f"got {len(node.args)} in {quote(ast.unparse(node))}",
                 path=path,
                 line=line,
                 fix=f"e.g. {function.name}(x)",
@@ -377,8 +416,8 @@ def check_edges(
         for parent in definition.parents:
             if (parent, block) not in listed:
                 raise GraphValidationError(
-                    f"g of {name!r} ({definition.text}) uses {blocks[parent].name!r}, but E has "
-                    f"no edge [{blocks[parent].name}, {name}]",
+                    f"g of {quote(name)} ({definition.text}) uses {quote(blocks[parent].name)}, "
+                    f"but E has no edge [{blocks[parent].name}, {name}]",
                     path=path,
                     line=definition.line,
                     fix=f"add [{blocks[parent].name}, {name}"
@@ -391,7 +430,7 @@ def check_edges(
                 want = "diag (elementwise)" if expected else "full (layer op)"
                 raise GraphValidationError(
                     f"edge [{blocks[parent].name}, {name}] is {'diag' if is_diag else 'full'}, "
-                    f"but g of {name!r} ({definition.text}) needs a {want} edge",
+                    f"but g of {quote(name)} ({definition.text}) needs a {want} edge",
                     path=path,
                     line=line or definition.line,
                     fix="make E agree with g, or leave E out to derive it from g",
@@ -401,8 +440,8 @@ def check_edges(
         if definition is not None and parent not in definition.parents:
             raise GraphValidationError(
                 f"E has edge [{blocks[parent].name}, {blocks[block].name}], but g of "
-                f"{blocks[block].name!r} ({definition.text}) does not use "
-                f"{blocks[parent].name!r}",
+                f"{quote(blocks[block].name)} ({definition.text}) does not use "
+                f"{quote(blocks[parent].name)}",
                 path=path,
                 line=line or definition.line,
                 fix="remove the edge, or use the parent in the definition",

@@ -10,6 +10,9 @@ instead of exhausting memory.
 from __future__ import annotations
 
 import ast
+import re
+import sys
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -162,7 +165,7 @@ def parse_expression(
     ['m', 'n']
     """
     if isinstance(text, bool) or not isinstance(text, str | int):
-        raise ExpressionError(f"expected an expression, got {text!r}")
+        raise ExpressionError(f"expected an expression, got {quote(text)}")
     source = str(text).strip()
     if not source:
         raise ExpressionError("empty expression", fix="write a number or an expression")
@@ -170,20 +173,21 @@ def parse_expression(
         raise ExpressionError(
             f"expression of {len(source)} characters is too long (at most {MAX_EXPRESSION_LENGTH})"
         )
+    _check_normal_form(source)
     try:
         tree = ast.parse(source, mode="eval").body
     except (SyntaxError, ValueError) as error:
         raise ExpressionError(
-            f"cannot parse expression {_abbreviate(source)!r}: {getattr(error, 'msg', error)}",
+            f"cannot parse expression {quote(source)}: {getattr(error, 'msg', error)}",
             fix="use numbers, names, + - * / // ** and parentheses",
         ) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
-            f"expression {_abbreviate(source)!r} is nested too deeply", fix="simplify it"
+            f"expression {quote(source)} is nested too deeply", fix="simplify it"
         ) from None
     if _depth(tree) > MAX_DEPTH:
         raise ExpressionError(
-            f"expression {_abbreviate(source)!r} is nested deeper than {MAX_DEPTH} levels",
+            f"expression {quote(source)} is nested deeper than {MAX_DEPTH} levels",
             fix="simplify it",
         )
     names: set[str] = set()
@@ -192,8 +196,52 @@ def parse_expression(
     return Expr(source, tree, frozenset(names), frozenset(called))
 
 
-def _abbreviate(source: str, most: int = 60) -> str:
-    return source if len(source) <= most else source[:most] + "..."
+def quote(value: Any, most: int = 60) -> str:
+    """A user's value as an error message quotes it: its ``repr``, cut to about ``most`` characters.
+
+    The one helper every message quoting file content uses: ``repr`` escapes line breaks and
+    terminal escapes (the message stays one line), and the cut keeps a 10,000-character name
+    from filling the screen.
+
+    Examples
+    --------
+    >>> quote("n/3")
+    "'n/3'"
+    >>> quote("[" * 100, most=5)
+    "'[[[[[...'"
+    """
+    if isinstance(value, str):
+        return repr(value if len(value) <= most else value[:most] + "...")
+    text = repr(value)
+    return text if len(text) <= most else text[:most] + "..."
+
+
+#: A run of identifier characters: the candidates for names in an expression.
+_WORD = re.compile(r"\w+")
+
+
+def _check_normal_form(source: str) -> None:
+    """Refuse a name that Python's parser would silently change (NFKC normalisation).
+
+    :mod:`ast` normalises identifiers to Unicode NFKC, so a full-width ``ｘ`` in an expression
+    would be read as the node ``x``. Names must resolve exactly as written and declared.
+    """
+    if source.isascii():
+        return
+    for word in _WORD.findall(source):
+        normal = unicodedata.normalize("NFKC", word)
+        if normal != word:
+            raise ExpressionError(
+                f"name {quote(word)} in {quote(source)} would be read as {quote(normal)} "
+                "(Python normalises names to Unicode NFKC)",
+                fix=f"write names exactly as declared, e.g. {quote(normal)}",
+            )
+
+
+def _segment(source: str, node: ast.AST) -> str:
+    """The text of ``node`` as written (``1e999``, not the ``inf`` it parses to)."""
+    text = ast.get_source_segment(source, node) or repr(getattr(node, "value", node))
+    return text if len(text) <= 60 else f"{text[:30]}...({len(text):,} characters)"
 
 
 def _depth(tree: ast.AST) -> int:
@@ -218,7 +266,7 @@ def _check(
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY_OPERATORS:
             raise ExpressionError(
-                f"operator {type(node.op).__name__} is not allowed in {source!r}",
+                f"operator {type(node.op).__name__} is not allowed in {quote(source)}",
                 fix="use only + - * / // **",
             )
         _check(node.left, source, functions, allow_floats, names, called)
@@ -226,7 +274,7 @@ def _check(
     elif isinstance(node, ast.UnaryOp):
         if type(node.op) not in _UNARY_OPERATORS:
             raise ExpressionError(
-                f"operator {type(node.op).__name__} is not allowed in {source!r}",
+                f"operator {type(node.op).__name__} is not allowed in {quote(source)}",
                 fix="use only unary - and +",
             )
         _check(node.operand, source, functions, allow_floats, names, called)
@@ -234,36 +282,50 @@ def _check(
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ExpressionError(
-                f"literal {value!r} is not allowed in {source!r}", fix="use numbers only"
+                f"literal {quote(value)} is not allowed in {quote(source)}", fix="use numbers only"
             )
         if isinstance(value, float) and not allow_floats:
             raise ExpressionError(
-                f"decimal number {value!r} is not allowed in {source!r}",
+                f"decimal number {_segment(source, node)} is not allowed in {quote(source)}",
                 fix="sizes are exact: write a fraction such as 2*n/3",
+            )
+        if allow_floats and not abs(value) <= sys.float_info.max:  # False for nan and inf too
+            # Node functions compute in floats: 1e999 would be inf, and a huge integer cannot
+            # become a float at all.
+            raise ExpressionError(
+                f"number {_segment(source, node)} in {quote(source)} is beyond the range "
+                "of a float (about ±1.8e308)",
+                fix="write a number of at most 1.8e308 in size",
+            )
+        if isinstance(value, int) and value.bit_length() > MAX_RESULT_BITS:
+            raise ExpressionError(
+                f"number {_segment(source, node)} in {quote(source)} is too large "
+                f"(over {MAX_RESULT_BITS:,} bits)",
+                fix="write a smaller number",
             )
     elif isinstance(node, ast.Name):
         names.add(node.id)
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
             raise ExpressionError(
-                f"only plain function names may be called in {source!r}",
+                f"only plain function names may be called in {quote(source)}",
                 fix="call a function by name, e.g. exp(x)",
             )
         if node.func.id not in functions:
             known = ", ".join(sorted(functions)) or "none here"
             raise ExpressionError(
-                f"unknown function {node.func.id!r} in {source!r}",
+                f"unknown function {quote(node.func.id)} in {quote(source)}",
                 fix=f"the functions allowed are: {known}",
             )
         if node.keywords:
-            raise ExpressionError(f"keyword arguments are not allowed in {source!r}")
+            raise ExpressionError(f"keyword arguments are not allowed in {quote(source)}")
         called.add(node.func.id)
         for argument in node.args:
             _check(argument, source, functions, allow_floats, names, called)
     else:
         what = _DESCRIPTIONS.get(type(node), type(node).__name__)
         raise ExpressionError(
-            f"{what} not allowed in expression {source!r}",
+            f"{what} not allowed in expression {quote(source)}",
             fix="use numbers, names, + - * / // ** and parentheses",
         )
 
@@ -274,7 +336,7 @@ def _evaluate(node: ast.expr, values: Mapping[str, int | Fraction], source: str)
     if isinstance(node, ast.Name):
         if node.id not in values:
             raise ExpressionError(
-                f"unknown symbol {node.id!r} in {source!r}",
+                f"unknown symbol {quote(node.id)} in {quote(source)}",
                 fix=f"give it a value under 'symbols:' or with --set {node.id}=VALUE",
             )
         return Fraction(values[node.id])
@@ -294,10 +356,10 @@ def _evaluate(node: ast.expr, values: Mapping[str, int | Fraction], source: str)
             return left * right
         if isinstance(node.op, ast.Div | ast.FloorDiv):
             if right == 0:
-                raise ExpressionError(f"division by zero in {source!r}")
+                raise ExpressionError(f"division by zero in {quote(source)}")
             return left / right if isinstance(node.op, ast.Div) else Fraction(left // right)
         return _power(left, right, source)
-    raise ExpressionError(f"cannot evaluate {source!r}")  # unreachable after _check
+    raise ExpressionError(f"cannot evaluate {quote(source)}")  # unreachable after _check
 
 
 def _bits(value: Fraction) -> int:
@@ -326,26 +388,25 @@ def _check_bits(left: Fraction, right: Fraction, operator: ast.operator, source:
         )
     if estimate > MAX_RESULT_BITS:
         raise ExpressionError(
-            f"a value in {_abbreviate(source)!r} is too large to compute "
-            f"(over {MAX_RESULT_BITS:,} bits)"
+            f"a value in {quote(source)} is too large to compute (over {MAX_RESULT_BITS:,} bits)"
         )
 
 
 def _power(base: Fraction, exponent: Fraction, source: str) -> Fraction:
     if exponent.denominator != 1:
         raise ExpressionError(
-            f"non-integer exponent {exponent} in {source!r}", fix="use integer exponents"
+            f"non-integer exponent {exponent} in {quote(source)}", fix="use integer exponents"
         )
     power = int(exponent)
     if abs(power) > MAX_EXPONENT:
         raise ExpressionError(
-            f"exponent {power} in {source!r} is too large (at most {MAX_EXPONENT})"
+            f"exponent {power} in {quote(source)} is too large (at most {MAX_EXPONENT})"
         )
     bits = max(base.numerator.bit_length(), base.denominator.bit_length())
     if bits * abs(power) > MAX_RESULT_BITS:
-        raise ExpressionError(f"power in {source!r} is too large to compute")
+        raise ExpressionError(f"power in {quote(source)} is too large to compute")
     if base == 0 and power < 0:
-        raise ExpressionError(f"division by zero in {source!r}")
+        raise ExpressionError(f"division by zero in {quote(source)}")
     return base**power
 
 
@@ -363,7 +424,7 @@ def _to_sympy(
         return sympy.Integer(node.value)
     if isinstance(node, ast.Name):
         if node.id not in symbols:
-            raise ExpressionError(f"unknown name {node.id!r} in {source!r}")
+            raise ExpressionError(f"unknown name {quote(node.id)} in {quote(source)}")
         return symbols[node.id]
     if isinstance(node, ast.UnaryOp):
         operand = _to_sympy(node.operand, symbols, functions, source)
@@ -387,10 +448,10 @@ def _to_sympy(
             return sympy.floor(left / right)
         if right.is_Integer and abs(int(right)) > MAX_EXPONENT:
             raise ExpressionError(
-                f"exponent {right} in {source!r} is too large (at most {MAX_EXPONENT})"
+                f"exponent {right} in {quote(source)} is too large (at most {MAX_EXPONENT})"
             )
         if left.is_Rational and right.is_Integer:
             exact = _power(Fraction(int(left.p), int(left.q)), Fraction(int(right)), source)
             return sympy.Rational(exact.numerator, exact.denominator)
         return left**right
-    raise ExpressionError(f"cannot translate {source!r}")  # unreachable after _check
+    raise ExpressionError(f"cannot translate {quote(source)}")  # unreachable after _check

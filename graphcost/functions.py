@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from graphcost.errors import ExpressionError
+from graphcost.expr import quote
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def get_function(name: str) -> NodeFunction:
         return FUNCTIONS[name]
     except KeyError:
         raise ExpressionError(
-            f"unknown function {name!r}",
+            f"unknown function {quote(name)}",
             fix=f"the functions are: {', '.join(sorted(FUNCTIONS))}",
         ) from None
 

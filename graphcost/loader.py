@@ -19,7 +19,7 @@ import contextlib
 import gc
 import os
 import re
-import stat
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,8 @@ import yaml
 
 from graphcost.dag import CycleFound, reach_counts, topological_levels
 from graphcost.errors import ExpressionError, GraphFileError, GraphValidationError
-from graphcost.expr import parse_expression
+from graphcost.expr import MAX_RESULT_BITS, parse_expression, quote
+from graphcost.files import read_text_file, shown_path
 from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, ROLE_CODE, Block, Edges, Graph
 
 #: Top-level keys of a graph file. Sections read by later stages are kept in ``Graph.extra``.
@@ -46,6 +47,14 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
 }
+#: The largest YAML graph file read: composing YAML takes ~100 bytes of memory and ~2 µs per
+#: byte of an edge list (a 50 MB list took 3.6 GB). Hand-written graphs are a few KB; big
+#: edge lists belong in an edge file, whose reader is fast.
+MAX_GRAPH_FILE_BYTES = 1 << 20
+#: The largest edge file read (~5 million edges; reading takes ~25 bytes of memory per byte).
+MAX_EDGE_FILE_BYTES = 64 << 20
+#: What an edge file outside the graph file's folder shows of a line it cannot read.
+_NOT_QUOTED = "the line is not quoted: the edge file is outside the graph file's folder"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG_FIX = "use plain strings, numbers and lists"
 #: Line starts that send an edge-file line to the careful path (blank, comment, indented).
@@ -89,16 +98,17 @@ def load_graph(path: str | os.PathLike[str]) -> Graph:
     ExpressionError
         A size expression is malformed or unsafe.
     """
-    shown = str(path)
-    _refuse_devices(Path(path), shown)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GraphFileError(
-            "no such file", path=shown, fix="check the path (examples are in graphs/)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise GraphFileError(f"cannot read the file: {error}", path=shown) from None
+    shown = shown_path(path)
+    text = read_text_file(
+        path,
+        what="graph file",
+        shown=shown,
+        limit_bytes=MAX_GRAPH_FILE_BYTES,
+        too_large_fix="list a large graph's edges in an edge file, E: {file: edges.csv}, one "
+        "from,to per line: it is read fast, unlike YAML",
+        missing="no such file",
+        missing_fix="check the path (examples are in graphs/)",
+    )
     data = parse_yaml(text, shown)
     return graph_from_dict(data, path=shown, default_name=Path(path).stem)
 
@@ -174,7 +184,7 @@ def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _SCALAR_TAGS:
             raise GraphFileError(
-                f"unsupported YAML tag {node.tag!r}",
+                f"unsupported YAML tag {quote(node.tag)}",
                 path=path,
                 line=line,
                 fix=_TAG_FIX,
@@ -185,15 +195,14 @@ def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
             return yaml.constructor.SafeConstructor().construct_object(node)
         except ValueError as error:  # e.g. an integer of more than 4300 digits
             raise GraphFileError(
-                f"cannot read the value {node.value[:40]!r}{'...' if len(node.value) > 40 else ''}"
-                f": {error}",
+                f"cannot read the value {quote(node.value, most=40)}: {error}",
                 path=path,
                 line=line,
             ) from None
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
             raise GraphFileError(
-                f"unsupported YAML tag {node.tag!r}", path=path, line=line, fix=_TAG_FIX
+                f"unsupported YAML tag {quote(node.tag)}", path=path, line=line, fix=_TAG_FIX
             )
         items = LocatedList(_plain(item, path, seen) for item in node.value)
         items.lines = [item.start_mark.line + 1 for item in node.value]
@@ -201,7 +210,7 @@ def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
     if isinstance(node, yaml.MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
             raise GraphFileError(
-                f"unsupported YAML tag {node.tag!r}", path=path, line=line, fix=_TAG_FIX
+                f"unsupported YAML tag {quote(node.tag)}", path=path, line=line, fix=_TAG_FIX
             )
         mapping = Located()
         mapping.lines = {}
@@ -213,7 +222,7 @@ def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
             key = str(key)
             if key in mapping:
                 raise GraphFileError(
-                    f"duplicate key {key!r} (first at line {mapping.lines[key]})",
+                    f"duplicate key {quote(key)} (first at line {mapping.lines[key]})",
                     path=path,
                     line=key_line,
                     fix="each key may appear once: merge or rename the entries",
@@ -281,7 +290,9 @@ def graph_from_dict(
     known = CORE_SECTIONS + EXTRA_SECTIONS
     for key in data:
         if key not in known:
-            raise fail(f"unknown section {key!r}", key, fix=f"the sections are: {', '.join(known)}")
+            raise fail(
+                f"unknown section {quote(key)}", key, fix=f"the sections are: {', '.join(known)}"
+            )
     if "D'" in data and "Dprime" in data:
         raise fail("both D' and Dprime are given", "Dprime", fix="keep one of them")
 
@@ -339,13 +350,13 @@ def _declared_blocks(
             if role == INTERMEDIATE:
                 continue
             raise fail(
-                f"missing section {key!r}" if role == INPUT else 'missing section "D\'"',
+                f"missing section {quote(key)}" if role == INPUT else 'missing section "D\'"',
                 fix="declare the inputs under V and the outputs under D' (or Dprime)",
             )
         for block in _blocks(data[key], key, role, data, fail, path):
             if block.name in first_line:
                 raise GraphValidationError(
-                    f"name {block.name!r} is declared twice "
+                    f"name {quote(block.name)} is declared twice "
                     f"(first at line {first_line[block.name]})",
                     path=path,
                     line=block.line,
@@ -355,7 +366,7 @@ def _declared_blocks(
             undeclared = sorted(block.size.names - symbols.keys())
             if undeclared:
                 raise GraphValidationError(
-                    f"unknown symbol {undeclared[0]!r} in the size of {block.name!r} "
+                    f"unknown symbol {quote(undeclared[0])} in the size of {quote(block.name)} "
                     f"({block.size.text})",
                     path=path,
                     line=block.line,
@@ -366,7 +377,7 @@ def _declared_blocks(
         if role != INTERMEDIATE and not any(block.role == role for block in blocks):
             # An empty V or D' leaves nothing to differentiate: every count would be a silent 0.
             raise fail(
-                f"section {key!r} declares no {'inputs' if role == INPUT else 'outputs'}",
+                f"section {quote(key)} declares no {'inputs' if role == INPUT else 'outputs'}",
                 key,
                 fix="declare at least one input under V and one output under D' (or Dprime)",
             )
@@ -381,21 +392,37 @@ def _symbols(data: Mapping[str, Any], fail: Any) -> dict[str, int]:
         raise fail("'symbols' must be a mapping such as {n: 30}", "symbols")
     symbols = {}
     for symbol, value in raw.items():
-        if not _SYMBOL.match(symbol):
+        if not _SYMBOL.fullmatch(symbol):
             raise fail(
-                f"symbol name {symbol!r} is not an identifier",
+                f"symbol name {quote(symbol)} is not an identifier",
                 symbol,
                 raw,
                 fix="use letters, digits and _ (not starting with a digit)",
             )
         if isinstance(value, bool) or not isinstance(value, int):
             raise fail(
-                f"default value of symbol {symbol!r} must be an integer, got {value!r}",
+                f"default value of symbol {quote(symbol)} must be an integer, got {quote(value)}",
                 symbol,
                 raw,
             )
+        if value.bit_length() > MAX_RESULT_BITS:
+            # The same bound as any value an expression may compute.
+            raise fail(
+                f"default value of symbol {quote(symbol)} ({_digits(value)}) is too large "
+                f"(over {MAX_RESULT_BITS:,} bits)",
+                symbol,
+                raw,
+                fix="give a smaller default",
+            )
         symbols[symbol] = value
     return symbols
+
+
+def _digits(value: int) -> str:
+    """A huge integer as its first digits and its length (printing it whole takes seconds)."""
+    if value.bit_length() < 200:
+        return str(value)
+    return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
 
 
 def _blocks(
@@ -409,8 +436,8 @@ def _blocks(
             _check_name(name, line, path)
             if size is None or isinstance(size, bool) or not isinstance(size, int | str):
                 raise GraphValidationError(
-                    f"size of block {name!r} must be a positive integer or an expression, "
-                    f"got {size!r}",
+                    f"size of block {quote(name)} must be a positive integer or an expression, "
+                    f"got {quote(size)}",
                     path=path,
                     line=line,
                     fix="write e.g. 30 or 2*n/3",
@@ -419,11 +446,14 @@ def _blocks(
                 expr = parse_expression(size)
             except ExpressionError as error:
                 raise GraphValidationError(
-                    f"size of block {name!r}: {error.message}", path=path, line=line, fix=error.fix
+                    f"size of block {quote(name)}: {error.message}",
+                    path=path,
+                    line=line,
+                    fix=error.fix,
                 ) from None
             if isinstance(size, int) and size <= 0:
                 raise GraphValidationError(
-                    f"size of block {name!r} is {size}, not a positive integer",
+                    f"size of block {quote(name)} is {size}, not a positive integer",
                     path=path,
                     line=line,
                     fix="sizes must be at least 1",
@@ -435,7 +465,7 @@ def _blocks(
             line = line_of(section, position) or line_of(data, key)
             if not isinstance(name, str):
                 raise GraphValidationError(
-                    f"node name {name!r} under {key} is not a string",
+                    f"node name {quote(name)} under {key} is not a string",
                     path=path,
                     line=line,
                     fix="quote it, e.g. '1'",
@@ -453,10 +483,31 @@ def _blocks(
 def _check_name(name: Any, line: int | None, path: str | None) -> None:
     if not isinstance(name, str) or not _NAME.match(name):
         raise GraphValidationError(
-            f"invalid name {name!r}",
+            f"invalid name {quote(name)}",
             path=path,
             line=line,
             fix="names may not be empty or contain spaces, commas, braces, '#' or ':'",
+        )
+    if name.isascii():
+        return
+    if not name.isprintable():
+        # A newline or terminal escape in a name would break one-line messages and tables.
+        raise GraphValidationError(
+            f"name {quote(name)} contains an invisible or control character",
+            path=path,
+            line=line,
+            fix="use printable characters only",
+        )
+    normal = unicodedata.normalize("NFKC", name)
+    if normal != name:
+        # Python's parser reads names in g as their NFKC form: a full-width 'ｘ' in an
+        # expression would silently be the node 'x'. Only names that read as written are kept.
+        raise GraphValidationError(
+            f"name {quote(name)} is not in Unicode normal form: expressions would read it as "
+            f"{quote(normal)}",
+            path=path,
+            line=line,
+            fix=f"write it as {quote(normal)} (or another name) in NFKC form",
         )
 
 
@@ -476,7 +527,8 @@ def _edges(
                 fix="e.g. E: {file: edges.csv}",
             )
         base = Path(path).parent if path else Path.cwd()
-        return read_edge_file(base / section["file"], index, blocks)
+        file = base / section["file"]
+        return read_edge_file(file, index, blocks, quote_content=_inside(file, base))
     if not isinstance(section, list):
         raise fail("E must be a list of edges [from, to] or [from, to, diag]", "E")
     count = len(section)
@@ -488,14 +540,14 @@ def _edges(
         line = line_of(section, position) or line_of(data, "E") or 0
         if not isinstance(item, list) or len(item) not in (2, 3):
             raise GraphValidationError(
-                f"edge {item!r} must be [from, to] or [from, to, diag]",
+                f"edge {quote(item)} must be [from, to] or [from, to, diag]",
                 path=path,
                 line=line or None,
             )
         for end in item[:2]:
             if not isinstance(end, str) or end not in index:
                 raise GraphValidationError(
-                    f"edge {_show_edge(item)} names unknown node {end!r}",
+                    f"edge {_show_edge(item)} names unknown node {quote(end)}",
                     path=path,
                     line=line or None,
                     fix=_unknown_fix(end, index),
@@ -503,7 +555,7 @@ def _edges(
         kind = item[2] if len(item) == 3 else "full"
         if kind not in EDGE_KINDS:
             raise GraphValidationError(
-                f"edge {_show_edge(item)} has unknown kind {kind!r}",
+                f"edge {_show_edge(item)} has unknown kind {quote(kind)}",
                 path=path,
                 line=line or None,
                 fix="the kinds are: full (default), diag",
@@ -518,27 +570,33 @@ def _edges(
 
 
 def read_edge_file(
-    file: Path, index: dict[str, int], blocks: list[Block], *, shown: str | None = None
+    file: Path,
+    index: dict[str, int],
+    blocks: list[Block],
+    *,
+    shown: str | None = None,
+    quote_content: bool = True,
 ) -> Edges:
     """Read edges from a plain text file of ``from,to`` lines (optionally ``,diag``).
 
     Blank lines and lines starting with ``#`` are skipped; a first line ``from,to`` is taken
-    as a header. Names must be declared in the graph file.
+    as a header. Names must be declared in the graph file. With ``quote_content`` false, error
+    messages name the line but quote nothing of it (the file may be someone's secret).
 
     Raises
     ------
     GraphFileError, GraphValidationError
     """
-    where = shown or str(file)
-    _refuse_devices(file, where)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GraphFileError(
-            "edge file not found", path=where, fix="give E: {file: PATH} relative to the graph file"
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise GraphFileError(f"cannot read the edge file: {error}", path=where) from None
+    where = shown or shown_path(file)
+    text = read_text_file(
+        file,
+        what="edge file",
+        shown=where,
+        limit_bytes=MAX_EDGE_FILE_BYTES,
+        too_large_fix="count the graph at block level: declare blocks with sizes (V: {x: n}) "
+        "instead of single nodes",
+        missing_fix="give E: {file: PATH} relative to the graph file",
+    )
     simple = _read_simple_edges(text, index)
     if simple is not None:
         edges = Edges(*simple)
@@ -565,8 +623,9 @@ def read_edge_file(
     kinds = {i: flat[first[i] + 2].strip() if width[i] == 3 else None for i in wide}
     for i in wide:
         if kinds[i] not in EDGE_KINDS:
+            got = f", got {quote(data[i].strip())}" if quote_content else f" ({_NOT_QUOTED})"
             raise GraphFileError(
-                f"expected 'from,to' or 'from,to,diag', got {data[i].strip()!r}",
+                f"expected 'from,to' or 'from,to,diag'{got}",
                 path=where,
                 line=kept[i] + 1,
             )
@@ -577,8 +636,15 @@ def read_edge_file(
         for i in np.flatnonzero(codes < 0).tolist():
             name = names[i].strip()
             if name not in index:
+                if not quote_content:
+                    raise GraphValidationError(
+                        f"edge names a node that is not declared ({_NOT_QUOTED})",
+                        path=where,
+                        line=kept[i] + 1,
+                        fix="declare it under V, D or D' first",
+                    )
                 raise GraphValidationError(
-                    f"edge names unknown node {name!r}",
+                    f"edge names unknown node {quote(name)}",
                     path=where,
                     line=kept[i] + 1,
                     fix=_unknown_fix(name, index),
@@ -592,14 +658,16 @@ def read_edge_file(
     return edges
 
 
-def _refuse_devices(path: Path, shown: str) -> None:
-    """Refuse character and block devices: reading /dev/zero would never end."""
+def _inside(file: Path, folder: Path) -> bool:
+    """Whether ``file`` resolves (through symlinks and ``..``) to a place inside ``folder``.
+
+    Only such an edge file may be quoted in messages: ``E: {file: /etc/passwd}`` must not
+    show a line of /etc/passwd.
+    """
     try:
-        mode = path.stat().st_mode
-    except OSError:
-        return  # reading reports it
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise GraphFileError("is a device, not a file", path=shown, fix="give a regular file")
+        return Path(os.path.realpath(file)).is_relative_to(os.path.realpath(folder))
+    except (OSError, ValueError):
+        return False
 
 
 def _read_simple_edges(
@@ -742,18 +810,25 @@ def unreachable_warnings(graph: Graph) -> list[str]:
 
 
 def _names(names: list[str], most: int = 5) -> str:
-    shown = ", ".join(repr(n) for n in names[:most])
+    shown = ", ".join(quote(n) for n in names[:most])
     more = f" and {len(names) - most} more" if len(names) > most else ""
     return f"node{'s' if len(names) > 1 else ''} {shown}{more}"
 
 
 def _show_edge(item: list[Any]) -> str:
-    return "[" + ", ".join(str(part) for part in item) + "]"
+    return "[" + ", ".join(_plain_or_quoted(part) for part in item) + "]"
+
+
+def _plain_or_quoted(part: Any) -> str:
+    """A short printable name as is (``[x, a]``), anything else quoted and abbreviated."""
+    if isinstance(part, str) and part.isprintable() and len(part) <= 60:
+        return part
+    return quote(part)
 
 
 def _unknown_fix(name: Any, index: Mapping[str, int]) -> str:
     import difflib
 
     close = difflib.get_close_matches(str(name), list(index)[:10_000], n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    hint = f"did you mean {quote(close[0])}? " if close else ""
     return f"{hint}declare it under V, D or D' first"

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import ExpressionError, SizeError, UsageError
-from graphcost.expr import Expr
+from graphcost.expr import Expr, quote
 
 INPUT = "V"
 INTERMEDIATE = "D"
@@ -36,7 +36,7 @@ ROLE_CODE = {INPUT: 0, INTERMEDIATE: 1, OUTPUT: 2}
 def check_level(level: str) -> None:
     """Raise a :class:`UsageError` unless ``level`` is one of :data:`LEVELS`."""
     if level not in LEVELS:
-        raise UsageError(f"unknown level {level!r}", fix=f"choose one of: {', '.join(LEVELS)}")
+        raise UsageError(f"unknown level {quote(level)}", fix=f"choose one of: {', '.join(LEVELS)}")
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ class Graph:
             if symbol not in self.free_symbols and symbol not in self.symbols:
                 known = ", ".join(sorted(self.free_symbols | set(self.symbols))) or "none"
                 raise SizeError(
-                    f"unknown symbol {symbol!r} in --set",
+                    f"unknown symbol {quote(symbol)} in --set",
                     path=self.path,
                     fix=f"this graph's symbols are: {known}",
                 )
@@ -177,7 +177,7 @@ class Graph:
         missing = sorted(self.free_symbols - values.keys())
         if missing:
             raise SizeError(
-                f"symbol {missing[0]!r} has no value",
+                f"symbol {quote(missing[0])} has no value",
                 path=self.path,
                 fix=f"add it under 'symbols:' or pass --set {missing[0]}=VALUE",
             )
@@ -210,7 +210,7 @@ class Graph:
                 value = block.size.evaluate(values)
             except ExpressionError as error:
                 raise SizeError(
-                    f"size of block {block.name!r}: {error.message}",
+                    f"size of block {quote(block.name)}: {error.message}",
                     path=self.path,
                     line=block.line,
                     fix=error.fix or "choose other symbol values or simplify the size",
@@ -218,7 +218,7 @@ class Graph:
             if value.denominator != 1 or value <= 0:
                 shown = ", ".join(f"{k} = {values[k]}" for k in sorted(block.size.names))
                 raise SizeError(
-                    f"size of block {block.name!r} ({block.size.text}) is "
+                    f"size of block {quote(block.name)} ({block.size.text}) is "
                     f"{_show_fraction(value)} at {shown or 'these values'}, "
                     "not a positive integer",
                     path=self.path,

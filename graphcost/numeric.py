@@ -349,11 +349,26 @@ def _as_array(value: Any, name: str, path: str | None, line: int | None) -> np.n
 
 
 def _read_npz(path: str) -> dict[str, np.ndarray]:
+    from graphcost.files import open_regular, shown_path
+
+    # open_regular refuses a FIFO or device before opening it (np.load would block on it).
+    file = open_regular(
+        path,
+        what="parameter file",
+        shown=shown_path(path),
+        limit_bytes=1 << 30,
+        too_large_fix="give smaller parameter arrays",
+        missing=f"parameter file {shown_path(path)} not found",
+        missing_fix="check the path",
+        error=UsageError,
+    )
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: np.asarray(data[key], dtype=float) for key in data.files}
-    except FileNotFoundError:
-        raise UsageError(f"parameter file {path!r} not found", fix="check the path") from None
+        with file:
+            data = np.load(file, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):  # a single .npy array
+                raise ValueError("it holds one array (.npy), not named arrays (.npz)")
+            with data:
+                return {key: np.asarray(data[key], dtype=float) for key in data.files}
     except (OSError, ValueError) as error:
         raise UsageError(
             f"cannot read parameter file {path!r}: {error}",

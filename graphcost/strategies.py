@@ -32,6 +32,7 @@ import heapq
 import importlib
 import importlib.util
 import itertools
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -463,7 +464,7 @@ def _chain_path(problem: EliminationProblem) -> list[int]:
 def explicit_order(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutcome:
     """The order given in ``options.argument``: an existing file's lines, else a comma list."""
     argument = options.argument or ""
-    if Path(argument).is_file():
+    if os.path.lexists(argument):  # a FIFO or folder too: read_order says what is wrong
         return StrategyOutcome(tuple(read_order(argument)))
     names = [part.strip() for part in argument.split(",") if part.strip()]
     if len(names) == 1 and names[0] not in problem.index:
@@ -483,10 +484,16 @@ def read_order(path: str | Path) -> list[str]:
     GraphFileError
         When the file cannot be read.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise GraphFileError(f"cannot read the order file: {error}", path=str(path)) from None
+    from graphcost.files import read_text_file
+
+    # A FIFO or device is refused before it is opened (reading one would block or never end).
+    text = read_text_file(
+        path,
+        what="order file",
+        limit_bytes=16 << 20,
+        too_large_fix="give one vertex name per line",
+        missing="cannot read the order file: no such file",
+    )
     names = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
