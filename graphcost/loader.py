@@ -488,8 +488,6 @@ def _check_name(name: Any, line: int | None, path: str | None) -> None:
             line=line,
             fix="names may not be empty or contain spaces, commas, braces, '#' or ':'",
         )
-    if name.isascii():
-        return
     if not name.isprintable():
         # A newline or terminal escape in a name would break one-line messages and tables.
         raise GraphValidationError(
@@ -498,7 +496,7 @@ def _check_name(name: Any, line: int | None, path: str | None) -> None:
             line=line,
             fix="use printable characters only",
         )
-    normal = unicodedata.normalize("NFKC", name)
+    normal = name if name.isascii() else unicodedata.normalize("NFKC", name)
     if normal != name:
         # Python's parser reads names in g as their NFKC form: a full-width 'ｘ' in an
         # expression would silently be the node 'x'. Only names that read as written are kept.
