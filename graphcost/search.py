@@ -311,9 +311,14 @@ def search_order(
     Raises
     ------
     UsageError
-        For symbolic sizes, a negative iteration budget or a non-positive time limit.
+        For symbolic sizes, ``jobs`` out of :func:`graphcost.parallel.check_jobs`' bounds, a
+        negative iteration budget or a non-positive time limit.
     """
+    from graphcost.parallel import check_jobs
+
     kernel = kernel_for(problem)
+    # Restarts are as many as --jobs: bound them before any work (10,000 would run for hours).
+    check_jobs(options.jobs, cluster=options.scheduler is not None)
     if options.iterations is not None and options.iterations < 0:
         raise UsageError(f"--iterations must be at least 0, got {options.iterations}")
     if options.time_limit is not None and options.time_limit <= 0:
@@ -324,7 +329,7 @@ def search_order(
     if seconds is None and options.iterations is None:
         seconds = DEFAULT_SECONDS
     restart = Restart(problem, tuple(start), options.seed, options.iterations, seconds, target)
-    restarts = max(1, options.jobs)
+    restarts = options.jobs
     if restarts == 1 and options.scheduler is None:
         runs = [restart(0)]
     else:

@@ -63,8 +63,8 @@ def test_bad_options(options: dict[str, int], message: str) -> None:
 
 def test_unreachable_scheduler_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
-    monkeypatch.setattr(parallel, "CONNECT_TIMEOUT", "0.5s")
-    with pytest.raises(UsageError, match="cannot connect"):
+    monkeypatch.setattr(parallel, "CONNECT_SECONDS", 0.5)
+    with pytest.raises(UsageError, match="cannot reach"):
         list(map_ordered(abs, [1], scheduler="tcp://127.0.0.1:9"))
 
 

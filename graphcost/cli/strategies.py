@@ -81,6 +81,7 @@ class StrategyRequest:
     def run(self, problem: Any) -> tuple[list[Any], list[str]]:
         """Run every requested strategy; under ``all``, one that does not apply is skipped."""
         from graphcost.errors import GraphcostError
+        from graphcost.parallel import terminate_as_interrupt
         from graphcost.strategies import STRATEGIES, run_strategy
 
         options = self.options()
@@ -89,13 +90,15 @@ class StrategyRequest:
             chosen = [n for n, s in STRATEGIES.items() if not s.takes_argument]
             names = chosen + [n for n in names if n not in chosen]
         results, skipped = [], []
-        for name in names:
-            try:
-                results.append(run_strategy(problem, name, options))
-            except GraphcostError as error:
-                if not self.everything or name in self.specs:
-                    raise
-                skipped.append(f"{name}: skipped ({error})")
+        # SIGTERM stops a long search as Ctrl-C does: workers stopped, exit 130.
+        with terminate_as_interrupt():
+            for name in names:
+                try:
+                    results.append(run_strategy(problem, name, options))
+                except GraphcostError as error:
+                    if not self.everything or name in self.specs:
+                        raise
+                    skipped.append(f"{name}: skipped ({error})")
         return results, skipped
 
 
