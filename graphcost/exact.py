@@ -502,8 +502,9 @@ def optimal(problem: EliminationProblem, options: StrategyOptions) -> StrategyOu
     >>> result.cost.multiplications, result.proven_optimal
     (2, True)
     """
-    if options.time_limit is not None and options.time_limit <= 0:
-        raise UsageError(f"--time-limit must be positive, got {options.time_limit}")
+    from graphcost.search import check_budget
+
+    check_budget(options.time_limit, None)
     seconds = DEFAULT_SECONDS if options.time_limit is None else options.time_limit
     result = solve(problem, time_limit=seconds, seed=options.seed)
     remark = {

@@ -189,6 +189,31 @@ def terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back inside the block, then raise ``KeyboardInterrupt``.
+
+    For starting a worker: interrupted halfway, the pool has not recorded the process yet, so
+    it could not stop it, and the half-started worker prints a traceback of its own.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        caught.append(signum)
+
+    previous = {number: signal.signal(number, hold) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def _worker_setup(parent: int) -> None:
     """Initializer of local workers: leave SIGINT to ``parent``, and die when it dies."""
     # Ctrl-C reaches the whole process group; the parent stops the pool itself. A worker that
@@ -243,7 +268,7 @@ def _map_processes(
     try:
         with terminate_as_interrupt():
             yield from _windowed(
-                lambda batch: executor.submit(apply_batch, function, batch),
+                lambda batch: _submit(executor, function, batch),
                 _batches(items, chunksize),
                 WINDOW_PER_WORKER * workers,
             )
@@ -256,6 +281,11 @@ def _map_processes(
             for process in list(getattr(executor, "_processes", {}).values()):
                 process.terminate()
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit(executor: Any, function: Callable[[Any], Any], batch: list[Any]) -> Any:
+    with _signals_deferred():  # a submit may start a worker
+        return executor.submit(apply_batch, function, batch)
 
 
 def _map_dask(

@@ -65,6 +65,36 @@ MAX_WINDOW = 12
 CLOCK_EVERY = 256
 #: The cheap strategies the search starts from, in tie-break order.
 START_STRATEGIES = ("forward", "backward", "markowitz")
+#: Largest ``--iterations``: 10⁹ moves already take hours; a larger budget is a typo that
+#: would run for ever.
+MAX_ITERATIONS = 10**9
+#: Largest ``--time-limit`` in seconds (a week): beyond it the limit is no limit at all.
+MAX_SECONDS = 7 * 24 * 3600.0
+
+
+def check_budget(time_limit: float | None, iterations: int | None) -> None:
+    """Refuse a search budget that is not a budget: NaN, infinite, non-positive or huge.
+
+    Raises
+    ------
+    UsageError
+        For a time limit that is not a finite number in (0, :data:`MAX_SECONDS`], or an
+        iteration budget outside [0, :data:`MAX_ITERATIONS`].
+
+    Examples
+    --------
+    >>> check_budget(2.5, 1000)
+    """
+    if time_limit is not None and not 0 < time_limit <= MAX_SECONDS:  # NaN fails too
+        raise UsageError(
+            f"--time-limit must be a number of seconds in (0, {MAX_SECONDS:g}], got {time_limit}",
+            fix="e.g. --time-limit 30",
+        )
+    if iterations is not None and not 0 <= iterations <= MAX_ITERATIONS:
+        raise UsageError(
+            f"--iterations must be between 0 and {MAX_ITERATIONS:,}, got {iterations:,}",
+            fix="give a smaller budget, or --time-limit SECONDS",
+        )
 
 
 class BitKernel:
@@ -311,18 +341,15 @@ def search_order(
     Raises
     ------
     UsageError
-        For symbolic sizes, ``jobs`` out of :func:`graphcost.parallel.check_jobs`' bounds, a
-        negative iteration budget or a non-positive time limit.
+        For symbolic sizes, ``jobs`` out of :func:`graphcost.parallel.check_jobs`' bounds, or
+        a budget :func:`check_budget` refuses.
     """
     from graphcost.parallel import check_jobs
 
     kernel = kernel_for(problem)
     # Restarts are as many as --jobs: bound them before any work (10,000 would run for hours).
     check_jobs(options.jobs, cluster=options.scheduler is not None)
-    if options.iterations is not None and options.iterations < 0:
-        raise UsageError(f"--iterations must be at least 0, got {options.iterations}")
-    if options.time_limit is not None and options.time_limit <= 0:
-        raise UsageError(f"--time-limit must be positive, got {options.time_limit}")
+    check_budget(options.time_limit, options.iterations)
     start = start_order(problem, kernel)
     start_cost = order_cost(kernel, start)
     seconds = options.time_limit

@@ -141,12 +141,25 @@ def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     return tuple(dict.fromkeys(specs)), everything
 
 
+def _checked_budget(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Option callback: refuse NaN, infinite and absurd budgets before any work starts
+    (a NaN time limit passes click's range check and never expires)."""
+    from graphcost.search import check_budget
+
+    if param.name == "time_limit":
+        check_budget(value, None)
+    else:
+        check_budget(None, value)
+    return value
+
+
 #: --seed, --time-limit and --iterations: what searching strategies (optimal, search) run with.
 SEARCH_BUDGET_OPTIONS = (
     click.option("--seed", type=int, default=0, show_default=True, help="Seed of searches."),
     click.option(
         "--time-limit",
-        type=click.FloatRange(min=0, min_open=True),
+        type=float,
+        callback=_checked_budget,
         default=None,
         metavar="SECONDS",
         help="Time budget of searching strategies (each; per point in a sweep).",
@@ -154,6 +167,7 @@ SEARCH_BUDGET_OPTIONS = (
     click.option(
         "--iterations",
         type=click.IntRange(min=1),
+        callback=_checked_budget,
         default=None,
         metavar="N",
         help="Iteration budget of searching strategies (the result then depends only on "
@@ -187,6 +201,10 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         request = None
         if strategy_specs:
+            from graphcost.parallel import check_jobs
+
+            # Here, not only in the strategy: under `all` a strategy's error is a skip.
+            check_jobs(jobs, cluster=scheduler is not None)
             specs, everything = parse_specs(strategy_specs)
             request = StrategyRequest(
                 specs, everything, seed, time_limit, iterations, jobs, scheduler, save_order
