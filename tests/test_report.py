@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -345,3 +346,111 @@ def test_a_full_device_is_a_usage_error(tmp_path: Path) -> None:
     ):
         sink.write([(1,)])
     assert link.is_symlink()
+
+
+# -- faults: a full disk never replaces an existing output; markup in cells; long tables -----
+
+
+def _enospc(*_: object) -> int:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_during_a_sweep_leaves_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data-loss bug: a valid out.csv was replaced by an empty file when the disk filled."""
+    target = tmp_path / "out.csv"
+    target.write_text("a,b\n1,2\n")
+
+    def sweep() -> None:
+        with CsvRowFile(target, ["a", "b"]) as sink:
+            sink.write([(3, 4)])
+            monkeypatch.setattr(report_module.os, "write", _enospc)
+            sink.write([(5, 6)])
+
+    with pytest.raises(UsageError, match=r"No space left on device.*left as it was"):
+        sweep()
+    assert target.read_text() == "a,b\n1,2\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_full_disk_at_the_end_of_a_sweep_leaves_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+
+    def sweep() -> None:
+        with CsvRowFile(target, ["a"]) as sink:
+            sink.write([(1,)])
+            monkeypatch.setattr(report_module.os, "fsync", _enospc)
+
+    with pytest.raises(UsageError, match=r"out\.csv"):
+        sweep()
+    assert target.read_text() == "old\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_crash_during_a_sweep_leaves_the_previous_file(tmp_path: Path) -> None:
+    """Only the user's stop (an interrupt) keeps partial rows; a failure keeps the old file."""
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+
+    def sweep() -> None:
+        with CsvRowFile(target, ["a"]) as sink:
+            sink.write([(1,)])
+            raise _Boom
+
+    with pytest.raises(_Boom):
+        sweep()
+    assert target.read_text() == "old\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_full_disk_found_by_fsync_leaves_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("old\n")
+    monkeypatch.setattr(report_module.os, "fsync", _enospc)
+    with pytest.raises(UsageError, match=r"cannot write .*out\.json.*No space left"):
+        write_atomic(target, "new\n")
+    assert target.read_text() == "old\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_the_header_waits_for_the_first_row_on_a_stream() -> None:
+    stream = io.StringIO()
+    with pytest.raises(SizeError), CsvRowFile(None, ["a"], stream=stream):
+        raise SizeError("bad point")
+    assert stream.getvalue() == ""
+    with CsvRowFile(None, ["a"], stream=stream):
+        pass
+    assert stream.getvalue() == "a\n"
+
+
+def test_an_input_is_never_replaced_by_an_output(tmp_path: Path) -> None:
+    graph = tmp_path / "g.yaml"
+    graph.write_text("V: [x]\n")
+    report_module.protect_input(graph)
+    try:
+        with pytest.raises(UsageError, match="input"):
+            write_atomic(graph, "report\n")
+        with pytest.raises(UsageError, match="input"), CsvRowFile(graph, ["a"]):
+            pass
+    finally:
+        report_module._INPUTS.clear()
+    assert graph.read_text() == "V: [x]\n"
+
+
+@pytest.mark.parametrize("name", ["[/x]", "[bold]", "[/]", "a[red]b[/red]", "\\[x]"])
+def test_table_cells_are_text_not_markup(name: str) -> None:
+    report = Report(name, [name, "n"], [[name, "1"]], [], None, [name])
+    text = render(report, "table")
+    assert text.count(name) == 4  # title, column, cell, note
+
+
+def test_long_tables_are_refused() -> None:
+    rows = [[str(i)] for i in range(report_module.MAX_TABLE_ROWS + 1)]
+    with pytest.raises(UsageError, match="at most 2,000 rows"):
+        render(Report("", ["n"], rows, [], None), "table")

@@ -280,7 +280,8 @@ def test_sweep_json_and_table(runner) -> None:
     ("extra", "holders"),
     [
         (["--format", "json"], "--format json keeps"),
-        (["--format", "table", "--plot", "p.png"], "--format table and --plot keeps"),
+        (["--format", "json", "--plot", "p.png"], "--format json and --plot keeps"),
+        (["--plot", "p.png"], "--plot keeps"),
     ],
 )
 def test_sweeps_kept_in_memory_are_bounded(runner, extra: list[str], holders: str) -> None:
@@ -293,6 +294,42 @@ def test_sweeps_kept_in_memory_are_bounded(runner, extra: list[str], holders: st
         f"Error: this sweep has 10,000,000 points, but {holders} every row in memory (at most "
         "1,000,000 points); write CSV, which is streamed row by row, or use a coarser step\n"
     )
+
+
+def test_sweep_tables_are_bounded_before_any_work(runner, monkeypatch) -> None:
+    """Drawing 10^6 rows took a quarter of an hour: refused at once, the bound named."""
+    import graphcost.sweep as sweep_module
+
+    def no_work(*_: object, **__: object) -> None:
+        raise AssertionError("the sweep ran")
+
+    monkeypatch.setattr(sweep_module, "run_sweep", no_work)
+    result = runner.invoke(cli, ["sweep", str(EX4B), "--over", "n=3:3*10**6:3", "-f", "table"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "draws at most 2,000 rows" in result.stderr
+    assert "--format csv" in result.stderr
+
+
+@pytest.mark.parametrize("spec", ["n=1:10**30", "n=10**30:1:-1", "n=0:-(10**40):-1"])
+def test_over_ranges_beyond_a_machine_length_are_usage_errors(spec: str) -> None:
+    with pytest.raises(UsageError, match="more than 1,000,000,000"):
+        parse_over(spec)
+
+
+def test_an_error_before_the_first_row_prints_no_header(runner, monkeypatch) -> None:
+    """--strict, or a scheduler that cannot be reached: nothing reaches stdout before the error."""
+    import graphcost.parallel as parallel_module
+
+    def unreachable(*_: object, **__: object) -> None:
+        raise UsageError("cannot connect to the Dask scheduler 'tcp://127.0.0.1:1'")
+
+    monkeypatch.setattr(parallel_module, "map_ordered", unreachable)
+    args = ["sweep", str(EX4B), "--over", "n=3:9:3", "--nodes", "--scheduler", "tcp://127.0.0.1:1"]
+    result = runner.invoke(cli, args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    strict = runner.invoke(cli, ["sweep", str(EX4B), "--over", "n=1:7", "--strict"])
+    assert (strict.exit_code, strict.stdout) == (2, "")
 
 
 def test_sweep_strict_leaves_no_file(runner, tmp_path: Path) -> None:

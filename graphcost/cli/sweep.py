@@ -142,6 +142,12 @@ def sweep(
             "--jobs and --scheduler apply to per-point work (--nodes, --strategy); this "
             "block-level sweep is vectorised in one process"
         )
+    if fmt == "table" and plan.total > MAX_TABLE_ROWS:  # before any work: drawing is the cost
+        raise UsageError(
+            f"this sweep has {plan.total:,} points, but --format table draws at most "
+            f"{MAX_TABLE_ROWS:,} rows",
+            fix="use --format csv (with -o FILE for big sweeps) or json, or a coarser step",
+        )
     keep = plot_path is not None or fmt != "csv"
     if keep and plan.total > MAX_KEPT_POINTS:
         holders = [f"--format {fmt}"] * (fmt != "csv") + ["--plot"] * (plot_path is not None)
@@ -149,12 +155,6 @@ def sweep(
             f"this sweep has {plan.total:,} points, but {' and '.join(holders)} keeps every "
             f"row in memory (at most {MAX_KEPT_POINTS:,} points)",
             fix="write CSV, which is streamed row by row, or use a coarser step",
-        )
-    if fmt == "table" and plan.total > MAX_TABLE_ROWS:  # before any work: drawing is the cost
-        raise UsageError(
-            f"this sweep has {plan.total:,} points, but --format table draws at most "
-            f"{MAX_TABLE_ROWS:,} rows",
-            fix="write CSV (-o FILE for big sweeps) or JSON, or use a coarser step",
         )
     kept: list[tuple[Any, ...]] = []
     skipped = done = 0
