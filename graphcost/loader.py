@@ -422,7 +422,9 @@ def _digits(value: int) -> str:
     """A huge integer as its first digits and its length (printing it whole takes seconds)."""
     if value.bit_length() < 200:
         return str(value)
-    return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
+    low = int((value.bit_length() - 1) * 0.30102999566398)  # floor(log10(value)), or one less
+    digits = low + 1 + (value >= 10 ** (low + 1))
+    return f"an integer of {digits:,} digits"
 
 
 def _blocks(

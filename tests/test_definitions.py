@@ -137,3 +137,13 @@ def test_missing_e_and_g_still_reports_missing_e() -> None:
 def test_numbers_are_definitions() -> None:
     graph = graph_from_dict({"V": ["x"], "D'": ["y", "z"], "g": {"y": "2.5 * x", "z": 3}})
     assert np.array_equal(graph.edges.src, [0])
+
+
+@pytest.mark.parametrize("constant", ["10**400", "(1e308 * 10)", "(2**1000 * 2**30)"])
+def test_constants_beyond_the_float_range_are_refused(constant: str) -> None:
+    with pytest.raises(ExpressionError, match="beyond the range of a float"):
+        graph_from_dict({"V": ["x"], "D'": ["y"], "g": {"y": f"x * {constant}"}})
+
+
+def test_a_non_integer_constant_power_stays_allowed() -> None:
+    graph_from_dict({"V": ["x"], "D'": ["y"], "g": {"y": "x * 2**0.5"}})

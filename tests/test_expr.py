@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graphcost.errors import ExpressionError
-from graphcost.expr import MAX_DEPTH, MAX_EXPONENT, parse_expression
+from graphcost.expr import MAX_DEPTH, MAX_EXPONENT, parse_expression, quote
 
 
 @pytest.mark.parametrize(
@@ -169,3 +169,22 @@ def test_evaluate_agrees_with_python_on_fractions(
             parse_expression(text).evaluate({"n": n, "m": m})
         return
     assert parse_expression(text).evaluate({"n": n, "m": m}) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("x*1e999", "number 1e999 in 'x*1e999' is beyond the range of a float"),
+        ("x*" + "9" * 400, "(400 characters)"),
+        ("ｘ*x", "name 'ｘ' in 'ｘ*x' would be read as 'x'"),
+    ],
+)
+def test_node_function_numbers_and_names_read_as_written(text: str, fragment: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse_expression(text, allow_floats=True)
+    assert fragment in caught.value.message
+
+
+def test_quote_abbreviates_and_escapes() -> None:
+    assert quote("a\nb") == "'a\\nb'"
+    assert quote("[" * 10_000) == repr("[" * 60 + "...")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +21,7 @@ from graphcost.errors import (
 )
 from graphcost.expr import parse_expression
 from graphcost.loader import (
+    MAX_GRAPH_FILE_BYTES,
     graph_from_dict,
     load_graph,
     parse_yaml,
@@ -455,3 +458,58 @@ def test_an_edge_file_that_is_a_device_is_refused(write_graph: Callable[..., Pat
     path = write_graph("V: [x]\nD': [y]\nE: {file: /dev/zero}\n")
     with pytest.raises(GraphFileError, match="is a device, not a file"):
         load_graph(path)
+
+
+# -- hostile files (issue 9): refused before opening, bounded, never quoted from outside ----
+
+
+def test_a_fifo_graph_file_is_refused_without_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    with pytest.raises(GraphFileError, match=r"is a named pipe \(FIFO\), not a file"):
+        load_graph(tmp_path / "pipe.yaml")
+
+
+def test_a_fifo_edge_file_is_refused_without_blocking(write_graph: Callable[..., Path]) -> None:
+    path = write_graph("V: [x]\nD': [y]\nE: {file: pipe}\n")
+    os.mkfifo(path.parent / "pipe")
+    with pytest.raises(GraphFileError, match="named pipe"):
+        load_graph(path)
+
+
+def test_a_large_yaml_graph_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("V: [x]\nD': [y]\nE: [[x, y]]\n" + "#" * MAX_GRAPH_FILE_BYTES, "utf-8")
+    with pytest.raises(GraphFileError, match=r"E: \{file: edges.csv\}"):
+        load_graph(path)
+
+
+def test_an_edge_file_outside_the_graph_folder_is_not_quoted(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("x,s3cr3t\nroot:x:0:0\n", encoding="utf-8")
+    (tmp_path / "graphs").mkdir()
+    path = tmp_path / "graphs" / "graph.yaml"
+    path.write_text("V: [x]\nD': [y]\nE: {file: ../secret.txt}\n", encoding="utf-8")
+    with pytest.raises(GraphcostError) as caught:
+        load_graph(path)
+    assert "s3cr3t" not in str(caught.value)
+    assert "not quoted" in str(caught.value)
+    assert caught.value.line == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [("ｘ", "'x'"), ("ﬁ", "'fi'"), ("x\x1b[31m", "control character"), ("a\u200b", "invisible")],
+)
+def test_names_that_do_not_read_as_written_are_refused(name: str, fragment: str) -> None:
+    with pytest.raises(GraphValidationError, match=re.escape(fragment)):
+        graph_from_dict({"V": ["x", name], "D'": ["y"], "E": [["x", "y"]]})
+
+
+def test_a_huge_symbol_default_is_refused_naming_its_size() -> None:
+    with pytest.raises(GraphValidationError, match="an integer of 90,000 digits"):
+        graph_from_dict({"symbols": {"n": 10**89_999}, "V": {"x": "n"}, "D'": ["y"], "E": []})
+
+
+def test_a_long_non_string_name_is_abbreviated() -> None:
+    with pytest.raises(GraphValidationError) as caught:
+        graph_from_dict({"V": ["x", ["a"] * 5000], "D'": ["y"], "E": []})
+    assert len(str(caught.value)) < 200
