@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +123,7 @@ def assert_clean_error(
 
 
 @pytest.fixture
-def graph_file(tmp_path: Path):  # noqa: ANN201 (a factory)
+def graph_file(tmp_path: Path) -> Callable[..., Path]:
     """Write a graph file (YAML text, or bytes) into the test's folder and return its path."""
 
     def write(content: str | bytes, name: str = "graph.yaml") -> Path:
