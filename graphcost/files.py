@@ -144,8 +144,12 @@ def read_text_file(
         error=error,
     ) as file:
         try:
-            # One byte over the limit tells a file that grew after fstat from one that did not.
-            data = file.read(limit_bytes + 1)
+            # Read what fstat saw plus one byte (a read of the whole limit would allocate it
+            # all up front); one byte over the limit tells a file that grew after fstat.
+            expected = min(os.fstat(file.fileno()).st_size, limit_bytes)
+            data = file.read(expected + 1)
+            if len(data) > expected:
+                data += file.read(limit_bytes + 1 - len(data))
         except OSError as failure:
             raise _os_error(failure, what, where, missing, missing_fix, error) from None
     if len(data) > limit_bytes:
