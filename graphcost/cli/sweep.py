@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,6 +23,7 @@ from graphcost.cli.base import (
 from graphcost.cli.sources import graph_from, graph_source
 from graphcost.cli.strategies import search_budget_options
 from graphcost.errors import UsageError
+from graphcost.parallel import terminate_as_interrupt
 
 #: Seconds a sweep runs before the progress bar appears (quick sweeps stay silent).
 PROGRESS_DELAY = 0.5
@@ -161,7 +160,7 @@ def sweep(
     sink = CsvRowFile(output, plan.columns) if fmt == "csv" else None
     try:
         with (
-            _terminate_as_interrupt(),
+            terminate_as_interrupt(),
             _progress(plan.total) as advance,
             sink if sink is not None else contextlib.nullcontext(),
         ):
@@ -273,20 +272,3 @@ def _progress(total: int) -> Iterator[Callable[[int], None]]:
     finally:
         if state["bar"] is not None:
             state["bar"].stop()
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while a sweep runs, so its finished rows are kept."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -74,7 +74,8 @@ def test_node_level_sweep_backends() -> None:
         processes=True,
         protocol="tcp://",
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # None still serves metrics on port 8787
+        scheduler_port=0,
         silence_logs=logging.ERROR,
     )
     try:
