@@ -161,7 +161,13 @@ def check_report(
     verdict = "FAIL" if failed else "VACUOUS" if vacuous else "PASS"
     return Report(
         title=f"{name} — Jacobian check",
-        columns=["check", "largest abs error", "largest rel error", "tolerance", "result"],
+        columns=[
+            "check",
+            "largest abs error",
+            "relative error beyond noise",
+            "tolerance",
+            "result",
+        ],
         rows=rows,
         records=records,
         data={
