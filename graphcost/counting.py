@@ -31,7 +31,7 @@ import numpy as np
 
 from graphcost.errors import UsageError
 from graphcost.model import ROLE_CODE, Graph, check_level
-from graphcost.structure import Structure, block_structure, expand, node_structure
+from graphcost.structure import Structure, block_structure, exact_sum, expand, node_structure
 
 _INPUT, _INTERMEDIATE, _OUTPUT = ROLE_CODE["V"], ROLE_CODE["D"], ROLE_CODE["D'"]
 #: Node-level graphs with more blocks than this are counted with the node engine under "auto".
@@ -118,7 +118,7 @@ def _cost_dict(cost: ScheduleCost) -> dict[str, Any]:
 def _total(values: np.ndarray) -> Any:
     """Exact sum: Python ints (or sympy) for object arrays, overflow-safe for int64."""
     if values.dtype == object:
-        return sum(values.tolist(), 0)
+        return exact_sum(values.tolist())
     if values.size == 0:
         return 0
     if float(np.abs(values).max()) * values.size < 2.0**62:
@@ -286,6 +286,13 @@ def count_symbolic(graph: Graph, *, convention: str = "elimination") -> CountRes
 
     Exact for every admissible value of the symbols (never fitted from samples).
 
+    Raises
+    ------
+    UsageError, SizeError
+    SymbolicTooLargeError
+        Before any expansion, when a block size or a count would be a polynomial beyond the
+        limits of :mod:`graphcost.symbolic_budget` (degree, terms).
+
     Examples
     --------
     >>> from graphcost.loader import graph_from_dict
@@ -296,14 +303,37 @@ def count_symbolic(graph: Graph, *, convention: str = "elimination") -> CountRes
     """
     import sympy
 
+    from graphcost.symbolic_budget import (
+        budgeted_sizes,
+        factor_within_budget,
+        require_symbolic_budget,
+        values_hint,
+    )
+
     chosen = get_convention(convention)
+    # Bounded before any expansion: first every size, then the counts built from them.
+    budgeted_sizes(
+        graph,
+        {name: sympy.Symbol(name, positive=True, integer=True) for name in graph.free_symbols},
+    )
     sizes, _ = graph.symbolic_sizes()
     forward, backward = chosen.formula(block_structure(graph, sizes))
+    require_symbolic_budget(
+        {
+            "forward multiplications": forward.multiplications,
+            "forward additions": forward.additions,
+            "backward multiplications": backward.multiplications,
+            "backward additions": backward.additions,
+        },
+        subject=f"graph {graph.name!r}",
+        path=graph.path,
+        fix=values_hint(graph),
+    )
 
     def tidy(cost: ScheduleCost) -> ScheduleCost:
         return ScheduleCost(
-            sympy.factor(sympy.expand(cost.multiplications)),
-            sympy.factor(sympy.expand(cost.additions)),
+            factor_within_budget(sympy.expand(cost.multiplications)),
+            factor_within_budget(sympy.expand(cost.additions)),
         )
 
     return CountResult(graph.name, chosen.name, "block", tidy(forward), tidy(backward))

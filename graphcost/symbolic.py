@@ -23,6 +23,7 @@ from typing import Any
 
 from graphcost.counting import ScheduleCost, count_symbolic
 from graphcost.model import Graph
+from graphcost.symbolic_budget import factor_within_budget, require_symbolic_budget
 
 #: The quantities a symbolic result presents, in display order.
 QUANTITIES = ("forward", "backward", "speedup", "forward_additions", "backward_additions")
@@ -113,6 +114,9 @@ def symbolic_counts(graph: Graph, *, convention: str = "elimination") -> Symboli
     Raises
     ------
     UsageError, SizeError
+    SymbolicTooLargeError
+        Before any expansion, when a size or a count would be a polynomial beyond the limits
+        of :mod:`graphcost.symbolic_budget`.
 
     Examples
     --------
@@ -132,7 +136,11 @@ def symbolic_counts(graph: Graph, *, convention: str = "elimination") -> Symboli
         present(result.backward.multiplications), present(result.backward.additions)
     )
     speedup = None
-    if sympy.simplify(backward.multiplications) != 0:
+    # The counts are within the symbolic budget (count_symbolic checked them), so their
+    # quotient is too: numerator and denominator are one count each.
+    # expand, not simplify: the count is a polynomial, zero exactly when its expansion is; and
+    # simplify tries far costlier rewrites.
+    if sympy.expand(backward.multiplications) != 0:
         speedup = single_fraction(
             sympy.sympify(forward.multiplications) / sympy.sympify(backward.multiplications)
         )
@@ -155,7 +163,8 @@ def present(expression: Any) -> Any:
     import sympy
 
     expression = sympy.sympify(expression)
-    factored = sympy.factor(expression)
+    require_symbolic_budget({"count": expression}, subject="this formula")
+    factored = factor_within_budget(expression)
     expanded = sympy.expand(expression)
     if sympy.count_ops(expanded) < sympy.count_ops(factored):
         return expanded
@@ -174,7 +183,9 @@ def single_fraction(expression: Any) -> Any:
     """
     import sympy
 
-    return sympy.factor(sympy.together(sympy.sympify(expression)))
+    expression = sympy.sympify(expression)
+    require_symbolic_budget({"fraction": expression}, subject="this formula")
+    return factor_within_budget(sympy.together(expression))
 
 
 def leading_order(expression: Any, symbols: list[Any]) -> Any:
@@ -219,16 +230,18 @@ def leading_order(expression: Any, symbols: list[Any]) -> Any:
     expression = sympy.sympify(expression)
     if not symbols or expression.is_number:
         return expression
+    require_symbolic_budget({"expression": expression}, subject="this leading-order term")
     t = sympy.Dummy("t", positive=True)
     scale = {s: sympy.Dummy(f"c_{s}", positive=True) for s in symbols}
-    scaled = sympy.together(expression.subs({s: scale[s] * t for s in symbols}))
+    # xreplace, not subs: one pass over the tree (subs with a dict makes one pass per symbol).
+    scaled = sympy.together(expression.xreplace({s: scale[s] * t for s in symbols}))
     numerator, denominator = sympy.fraction(scaled)
     if not (numerator.is_polynomial(t) and denominator.is_polynomial(t)):
         return None
     top, bottom = sympy.Poly(numerator, t), sympy.Poly(denominator, t)
     lead = top.LC() / bottom.LC() * t ** (top.degree() - bottom.degree())
     back = {scale[s]: s for s in symbols}
-    return single_fraction(lead.subs(t, 1).subs(back))
+    return single_fraction(lead.xreplace({t: 1}).xreplace(back))
 
 
 def formula_from_string(text: str, symbols: Mapping[str, Any]) -> Any:
