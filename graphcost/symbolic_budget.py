@@ -179,7 +179,7 @@ def symbolic_size(expression: Any) -> SymbolicSize:
     >>> import sympy
     >>> n, m = sympy.symbols("n m")
     >>> symbolic_size((n + 1)**200 * n**50)
-    SymbolicSize(degree=250, terms=201)
+    SymbolicSize(degree=250, terms=202)
     >>> symbolic_size((n + m)**3 / (n + 1))
     SymbolicSize(degree=3, terms=6)
     """
