@@ -66,6 +66,10 @@ class GraphTooLargeError(GraphcostError):
     """A node-level computation was asked of a graph too large to expand."""
 
 
+class SymbolicTooLargeError(GraphTooLargeError):
+    """A formula in the size symbols would exceed the symbolic budget (degree or terms)."""
+
+
 class UsageError(GraphcostError):
     """A command-line option has an invalid value (e.g. a malformed ``--set``)."""
 

@@ -459,9 +459,14 @@ def compile_counts(graph: Graph, convention: str = "elimination") -> CompiledCou
 
 def _size_quotient(block: int, expression: Any, variables: list[Any]) -> _Size:
     """``expression`` as integer polynomials ``top / bottom``, or point-wise when it is not a
-    quotient of polynomials (``//`` gives ``floor``)."""
+    quotient of polynomials (``//`` gives ``floor``) or too large to expand (``(n+m)**1000``:
+    the exact evaluator computes it at each point instead)."""
     import sympy
 
+    from graphcost.symbolic_budget import symbolic_size
+
+    if not symbolic_size(expression).within_budget():
+        return _Size(block, None, None)
     numerator, denominator = sympy.fraction(sympy.together(expression))
     if not variables or not all(
         part.is_polynomial(*variables) for part in (numerator, denominator)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from math import comb
 from typing import TYPE_CHECKING, Any
 
-from graphcost.errors import GraphTooLargeError
+from graphcost.errors import SymbolicTooLargeError
 
 if TYPE_CHECKING:
     from graphcost.model import Graph
@@ -42,10 +42,6 @@ MAX_SYMBOLIC_DEGREE = 100
 MAX_SYMBOLIC_TERMS = 500
 #: Term bounds are clipped here so that the bookkeeping itself stays on small integers.
 _TERM_CAP = 10**30
-
-
-class SymbolicTooLargeError(GraphTooLargeError):
-    """A formula in the size symbols would exceed the symbolic budget (degree or terms)."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from graphcost.cli.base import (
     output_options,
     parse_assignments,
     set_option,
+    warn,
 )
 from graphcost.cli.sources import graph_from, graph_source
 from graphcost.cli.strategies import StrategyRequest, strategy_options
@@ -94,7 +95,7 @@ def analyze(
     formulas = None
     asked = symbolic or latex or bool(unset)
     if asked or (graph.free_symbols and not values):
-        from graphcost.errors import SizeError
+        from graphcost.errors import SizeError, SymbolicTooLargeError
         from graphcost.symbolic import symbolic_counts
 
         try:
@@ -102,6 +103,10 @@ def analyze(
         except SizeError:  # e.g. a diag edge between sizes equal only at these values
             if asked:
                 raise
+        except SymbolicTooLargeError as error:  # shown by default, not asked for: numbers only
+            if asked:
+                raise
+            warn(f"formulas not derived ({error.message}); the counts are at the symbol values")
     if strategies is not None:
         strategies.require_values(unset)
     if unset:  # formulas alone (with a symbol unset they were asked for, so they exist)

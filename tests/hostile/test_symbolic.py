@@ -38,14 +38,21 @@ def _chain(blocks: int, size: str) -> str:
 _PRODUCT = " * ".join(f"p{i}" for i in range(60))
 _PRODUCT_SYMBOLS = "{" + ", ".join(f"p{i}: 1" for i in range(60)) + "}"
 
+#: Formulas asked for (--symbolic, --latex): too large is an error naming the block or count.
 REFUSED = [
-    pytest.param(_single("(n+1)**200"), [], ["block 'x'", "degree 100", "--set n=3"], id="power"),
-    pytest.param(_single("(n+1)**200"), ["--symbolic"], ["block 'x'"], id="power-symbolic"),
+    pytest.param(_single("(n+1)**200"), ["--symbolic"], ["block 'x'", "degree 100"], id="power"),
     pytest.param(_single("(n+1)**200"), ["--latex"], ["block 'x'"], id="power-latex"),
-    pytest.param(_single("(n+1)**200"), ["--format", "json"], ["block 'x'"], id="power-json"),
-    pytest.param(_single("n**50", hidden="(n+1)**200"), [], ["block 'h'"], id="powers-hidden"),
     pytest.param(
-        _single("n**1000*m**1000", "{n: 3, m: 2}"), [], ["degree up to 2,000"], id="monomial"
+        _single("(n+1)**200"), ["--symbolic", "--format", "json"], ["block 'x'"], id="power-json"
+    ),
+    pytest.param(
+        _single("n**50", hidden="(n+1)**200"), ["--symbolic"], ["block 'h'"], id="powers-hidden"
+    ),
+    pytest.param(
+        _single("n**1000*m**1000", "{n: 3, m: 2}"),
+        ["--latex"],
+        ["degree up to 2,000"],
+        id="monomial",
     ),
     pytest.param(
         _single("(n+m+k)**1000", "{n: 3, m: 2, k: 2}"),
@@ -53,17 +60,58 @@ REFUSED = [
         ["501,502 terms"],
         id="trinomial",
     ),
-    pytest.param(_single("(n//3+1)**300"), [], ["block 'x'"], id="floor-power"),
-    pytest.param(_single("n**120/2**10"), [], ["block 'x'"], id="quotient"),
+    pytest.param(_single("(n//3+1)**300"), ["--symbolic"], ["block 'x'"], id="floor-power"),
+    pytest.param(_single("n**120/2**10"), ["--symbolic"], ["block 'x'"], id="quotient"),
     pytest.param(
         "symbols: {n: 3}\nV: {x: n**40}\nD: {h: n**40}\nD': {y: n**40}\nE: [[x, h], [h, y]]\n",
-        [],
+        ["--symbolic"],
         ["forward multiplications", "degree up to 120", "--set n=3"],
         id="count-degree",
     ),
-    pytest.param(_wide(100, 100, 10), [], ["terms", "--set s0=2"], id="wide-200-symbols"),
-    pytest.param(_chain(60, "n**{i}"), [], ["forward multiplications"], id="chain-rising-powers"),
+    pytest.param(_wide(100, 100, 10), ["--symbolic"], ["terms", "--set s0=2"], id="wide-200"),
+    pytest.param(
+        _chain(60, "n**{i}"), ["--symbolic"], ["forward multiplications"], id="chain-powers"
+    ),
 ]
+
+#: Formulas only shown by default (the symbols have values): the counts, and a warning.
+FALLBACK = [
+    pytest.param(_single("(n+1)**200"), [], ["block 'x'", "degree 100"], id="power"),
+    pytest.param(_single("(n+1)**200"), ["--format", "json"], ["block 'x'"], id="power-json"),
+    pytest.param(_single("n**1000*m**1000", "{n: 3, m: 2}"), [], ["2,000"], id="monomial"),
+    pytest.param(_single("(n+m+k)**1000", "{n: 3, m: 2, k: 2}"), [], ["terms"], id="trinomial"),
+    pytest.param(_single("(n//3+1)**300"), ["--format", "csv"], ["block 'x'"], id="floor-csv"),
+    pytest.param(_wide(100, 100, 10), [], ["terms"], id="wide-200-symbols"),
+    pytest.param(_chain(60, "n**{i}"), [], ["forward multiplications"], id="chain-powers"),
+]
+
+
+@pytest.mark.parametrize(("text", "options", "fragments"), FALLBACK)
+def test_symbolic_blowup_falls_back_to_numbers(
+    graph_file, text: str, options: list[str], fragments
+) -> None:
+    path = graph_file(text)
+    outcome = run_graphcost(["analyze", str(path), *options])
+    assert outcome.code == 0, outcome.stderr
+    warning = outcome.stderr.strip()
+    assert warning.startswith("Warning: formulas not derived"), warning
+    assert "\n" not in warning and "Traceback" not in warning
+    for fragment in ["limits", *fragments]:
+        assert fragment in warning, (fragment, warning)
+    assert "forward" in outcome.stdout
+    assert outcome.seconds < SYMBOLIC_SECONDS
+
+
+def test_sweep_of_a_size_too_large_to_expand(graph_file) -> None:
+    # (n+m+k)**1000 is evaluated exactly per point, never expanded (the sweep used to hang).
+    path = graph_file(_single("(n+m+k)**1000", "{n: 2, m: 3, k: 1}"))
+    outcome = run_graphcost(["sweep", str(path), "--over", "n=1:3", "--format", "csv"])
+    assert outcome.code == 0, outcome.stderr
+    rows = outcome.stdout.splitlines()[1:]
+    assert [int(row.split(",")[0]) for row in rows] == [1, 2, 3]
+    # x -> h -> y with |x| = (n+4)**1000, |h| = n, |y| = 1: forward = |x|·|h|·1 (the h step).
+    assert [int(row.split(",")[3]) for row in rows] == [(n + 4) ** 1000 * n for n in (1, 2, 3)]
+    assert outcome.seconds < SYMBOLIC_SECONDS
 
 
 @pytest.mark.parametrize(("text", "options", "fragments"), REFUSED)
