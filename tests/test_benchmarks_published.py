@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from graphcost.elimination import elimination_problem
-from graphcost.loader import load_graph
-from graphcost.strategies import run_strategy
+from graphcost.eliminate.engine import elimination_problem
+from graphcost.eliminate.strategies import run_strategy
+from graphcost.graph.loader import load_graph
 from tests.conftest import BENCHMARK_NAMES, BENCHMARKS, ROOT
 
 NAMES = BENCHMARK_NAMES

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphcost.chain import jacobian_chain
-from graphcost.counting import count
+from graphcost.count.chain import jacobian_chain
+from graphcost.count.recursions import count
 from graphcost.errors import UsageError
-from graphcost.loader import graph_from_dict, load_graph
+from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS
 
 SEED_003 = {

@@ -464,7 +464,7 @@ def test_importing_the_cli_stays_light() -> None:
 
 def test_all_formats_are_the_report_formats() -> None:
     from graphcost.cli.base import ALL_FORMATS
-    from graphcost.report import FORMATS
+    from graphcost.report.render import FORMATS
 
     assert list(ALL_FORMATS) == list(FORMATS)
 

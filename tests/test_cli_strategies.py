@@ -10,8 +10,8 @@ from click.testing import CliRunner, Result
 
 from graphcost.cli import cli
 from graphcost.cli.strategies import parse_specs
-from graphcost.elimination import EliminationProblem
-from graphcost.strategies import STRATEGIES, Strategy, StrategyOptions, StrategyOutcome
+from graphcost.eliminate.engine import EliminationProblem
+from graphcost.eliminate.strategies import STRATEGIES, Strategy, StrategyOptions, StrategyOutcome
 from tests.conftest import GRAPHS
 
 SEED_004 = str(GRAPHS / "seed-004-expression.yaml")
@@ -72,8 +72,8 @@ def test_cormen_chain_through_layers(runner: CliRunner) -> None:
 def test_best_row_is_highlighted() -> None:
     from graphcost.cli.analyze import analysis_report
     from graphcost.cli.strategies import StrategyRequest
-    from graphcost.counting import count
-    from graphcost.layers import layered_graph, parse_layers
+    from graphcost.count.recursions import count
+    from graphcost.graph.layers import layered_graph, parse_layers
 
     graph = layered_graph(parse_layers(CORMEN))
     report = analysis_report(count(graph), graph)

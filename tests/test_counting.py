@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from graphcost.counting import count
-from graphcost.loader import load_graph
+from graphcost.count.recursions import count
+from graphcost.graph.loader import load_graph
 from tests.conftest import GRAPHS
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphcost import dag as dag_module
-from graphcost.dag import CycleFound, reach_counts, topological_levels
+from graphcost.graph import dag as dag_module
+from graphcost.graph.dag import CycleFound, reach_counts, topological_levels
 
 
 def test_levels_by_hand() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graphcost.counting import count
-from graphcost.definitions import parse_definitions
+from graphcost.count.recursions import count
 from graphcost.errors import ExpressionError, GraphValidationError
-from graphcost.loader import graph_from_dict, load_graph
+from graphcost.graph.definitions import parse_definitions
+from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS
 
 

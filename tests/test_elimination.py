@@ -11,8 +11,8 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphcost.counting import count, count_symbolic
-from graphcost.elimination import (
+from graphcost.count.recursions import count, count_symbolic
+from graphcost.eliminate.engine import (
     BitMatrixState,
     EliminationState,
     eliminate,
@@ -21,7 +21,7 @@ from graphcost.elimination import (
     problem_from_edges,
 )
 from graphcost.errors import GraphTooLargeError, UsageError
-from graphcost.loader import graph_from_dict, load_graph
+from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS
 
 SEED_004 = {

@@ -1,4 +1,5 @@
-"""The ``optimal`` strategy (graphcost.exact): A* over subsets, its lower bound and its limits."""
+"""The ``optimal`` strategy (graphcost.eliminate.exact): A* over subsets, its lower bound and its
+limits."""
 
 from __future__ import annotations
 
@@ -9,18 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphcost.elimination import eliminate, elimination_problem, problem_from_edges
-from graphcost.errors import UsageError
-from graphcost.exact import (
+from graphcost.eliminate.engine import eliminate, elimination_problem, problem_from_edges
+from graphcost.eliminate.exact import (
     MAX_INTERMEDIATES,
     CutBound,
     cut_weights,
     lower_bound,
     solve,
 )
-from graphcost.loader import graph_from_dict, load_graph
-from graphcost.search import BitKernel
-from graphcost.strategies import STRATEGIES, StrategyOptions, run_strategy
+from graphcost.eliminate.search import BitKernel
+from graphcost.eliminate.strategies import STRATEGIES, StrategyOptions, run_strategy
+from graphcost.errors import UsageError
+from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS
 from tests.test_elimination import node_graphs, reference_eliminate
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graphcost.errors import ExpressionError
-from graphcost.expr import MAX_DEPTH, MAX_EXPONENT, parse_expression, quote
+from graphcost.graph.expr import MAX_DEPTH, MAX_EXPONENT, parse_expression, quote
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 from graphcost.errors import ExpressionError
-from graphcost.functions import (
+from graphcost.graph.functions import (
     FUNCTIONS,
     LAYER_OPS,
     callable_names,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from graphcost.counting import count
+from graphcost.count.recursions import count
 from graphcost.errors import UsageError
-from graphcost.layers import layered_graph, parse_layers
+from graphcost.graph.layers import layered_graph, parse_layers
 
 
 def test_structure() -> None:

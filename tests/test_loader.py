@@ -19,8 +19,8 @@ from graphcost.errors import (
     GraphValidationError,
     SizeError,
 )
-from graphcost.expr import parse_expression
-from graphcost.loader import (
+from graphcost.graph.expr import parse_expression
+from graphcost.graph.loader import (
     MAX_GRAPH_FILE_BYTES,
     graph_from_dict,
     load_graph,
@@ -28,7 +28,7 @@ from graphcost.loader import (
     read_edge_file,
     unreachable_warnings,
 )
-from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, Block
+from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, Block
 from tests.conftest import GRAPHS
 
 EXERCISE_4B = """

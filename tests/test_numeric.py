@@ -2,7 +2,7 @@
 
 References written plainly here: seed 004's table, seed 001's closed-form gradient of the relu
 network, Bauer's path-sum formula (seed 000, eq. (1)), central finite differences, and the
-elimination count of :mod:`graphcost.counting` for the multiplications performed.
+elimination count of :mod:`graphcost.count.recursions` for the multiplications performed.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from graphcost.counting import count
+from graphcost.count.recursions import count
 from graphcost.errors import EvaluationError, GraphValidationError, UsageError
-from graphcost.loader import graph_from_dict, load_graph, parse_yaml
-from graphcost.numeric import (
+from graphcost.graph.loader import graph_from_dict, load_graph, parse_yaml
+from graphcost.numeric.propagation import (
     Comparison,
     backward,
     build_model,

@@ -69,8 +69,8 @@ def test_unreachable_scheduler_is_a_usage_error(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_node_level_sweep_identical_on_every_backend(dask_scheduler: str) -> None:
-    from graphcost.loader import load_graph
-    from graphcost.sweep import parse_over, plan_sweep, sweep_rows
+    from graphcost.count.sweep import parse_over, plan_sweep, sweep_rows
+    from graphcost.graph.loader import load_graph
     from tests.conftest import GRAPHS
 
     graph = load_graph(GRAPHS / "mlp-relu.yaml")

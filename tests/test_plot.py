@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from graphcost.cli import cli
+from graphcost.count.sweep import parse_over, plan_sweep, sweep_rows
 from graphcost.errors import UsageError
-from graphcost.loader import load_graph
-from graphcost.plot import plot_sweep
-from graphcost.sweep import parse_over, plan_sweep, sweep_rows
+from graphcost.graph.loader import load_graph
+from graphcost.report.plot import plot_sweep
 from tests.conftest import GRAPHS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

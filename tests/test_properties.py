@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphcost.counting import CONVENTIONS, count, count_symbolic
-from graphcost.loader import graph_from_dict
-from graphcost.model import Graph
+from graphcost.count.recursions import CONVENTIONS, count, count_symbolic
+from graphcost.graph.loader import graph_from_dict
+from graphcost.graph.model import Graph
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

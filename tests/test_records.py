@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from graphcost.counting import count
-from graphcost.loader import load_graph
-from graphcost.records import COUNT_COLUMNS, count_record, record_columns, speedup_cell
+from graphcost.count.records import COUNT_COLUMNS, count_record, record_columns, speedup_cell
+from graphcost.count.recursions import count
+from graphcost.graph.loader import load_graph
 from tests.conftest import GRAPHS
 
 

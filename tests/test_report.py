@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graphcost import report as report_module
 from graphcost.errors import SizeError, UsageError
-from graphcost.report import (
+from graphcost.report import render as report_module
+from graphcost.report.render import (
     FORMATS,
     CsvRowFile,
     Report,

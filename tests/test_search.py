@@ -1,4 +1,5 @@
-"""The ``search`` strategy (graphcost.search): annealing with incremental costs, reproducible."""
+"""The ``search`` strategy (graphcost.eliminate.search): annealing with incremental costs,
+reproducible."""
 
 from __future__ import annotations
 
@@ -8,10 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphcost.elimination import EliminationState, eliminate, elimination_problem
-from graphcost.errors import UsageError
-from graphcost.loader import graph_from_dict, load_graph
-from graphcost.search import (
+from graphcost.eliminate.engine import EliminationState, eliminate, elimination_problem
+from graphcost.eliminate.search import (
     BitKernel,
     Restart,
     StateKernel,
@@ -21,7 +20,9 @@ from graphcost.search import (
     search_order,
     start_order,
 )
-from graphcost.strategies import StrategyOptions, run_strategy
+from graphcost.eliminate.strategies import StrategyOptions, run_strategy
+from graphcost.errors import UsageError
+from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import BENCHMARKS, GRAPHS
 from tests.test_elimination import block_graphs, node_graphs
 
@@ -129,7 +130,7 @@ def test_jobs_run_independent_restarts_on_processes_with_the_same_answer() -> No
 def test_the_search_stops_at_a_proven_lower_bound() -> None:
     """PropaneCombustion: the min-cut bound (88) is reached, so the order is proven optimal and
     the search stops there, before its iteration budget is used up."""
-    from graphcost.exact import lower_bound
+    from graphcost.eliminate.exact import lower_bound
 
     problem = elimination_problem(load_graph(BENCHMARKS / "PropaneCombustion.yaml"))
     bound = lower_bound(problem)

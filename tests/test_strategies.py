@@ -10,16 +10,14 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphcost.elimination import (
+from graphcost.eliminate.engine import (
     EliminationProblem,
     EliminationState,
     eliminate,
     elimination_problem,
     problem_from_edges,
 )
-from graphcost.errors import GraphFileError, UsageError
-from graphcost.loader import graph_from_dict, load_graph
-from graphcost.strategies import (
+from graphcost.eliminate.strategies import (
     ALIASES,
     STRATEGIES,
     Strategy,
@@ -31,6 +29,8 @@ from graphcost.strategies import (
     run_strategy,
     write_order,
 )
+from graphcost.errors import GraphFileError, UsageError
+from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS
 from tests.test_elimination import SEED_004, node_graphs
 
@@ -154,9 +154,10 @@ def test_every_strategy_applies_to_a_chain_at_both_levels(name: str, level: str)
 
 
 def test_optimal_equals_brute_force_and_beats_every_strategy() -> None:
-    """Runs once another module registers 'optimal' (graphcost.exact); fails if it is wrong."""
+    """Runs once another module registers 'optimal' (graphcost.eliminate.exact); fails if it is
+    wrong."""
     if "optimal" not in STRATEGIES:
-        pytest.skip("no 'optimal' strategy registered yet (graphcost.exact)")
+        pytest.skip("no 'optimal' strategy registered yet (graphcost.eliminate.exact)")
     rng = random.Random(5)
     graphs = [scalar_problem(SIMPLE), scalar_problem(HOLE)]
     for _ in range(40):

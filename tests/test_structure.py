@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import sympy
 
-from graphcost import structure as structure_module
 from graphcost.errors import GraphTooLargeError
-from graphcost.loader import graph_from_dict, load_graph
-from graphcost.structure import (
+from graphcost.graph.loader import graph_from_dict, load_graph
+from graphcost.jacobian import structure as structure_module
+from graphcost.jacobian.structure import (
     block_structure,
     expand,
     expansion_size,
@@ -145,7 +145,7 @@ def test_exact_sum_is_linear_for_sympy_terms() -> None:
 
     import sympy
 
-    from graphcost.structure import exact_sum
+    from graphcost.jacobian.structure import exact_sum
 
     terms = list(sympy.symbols("a0:4000"))
     start = time.monotonic()

@@ -21,18 +21,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphcost.cli import cli
-from graphcost.counting import count
-from graphcost.errors import SizeError, UsageError
-from graphcost.layers import layered_graph
-from graphcost.loader import graph_from_dict, load_graph
-from graphcost.records import COUNT_COLUMNS, result_record
-from graphcost.sweep import (
+from graphcost.count.records import COUNT_COLUMNS, result_record
+from graphcost.count.recursions import count
+from graphcost.count.sweep import (
     compile_counts,
     evaluate_counts,
     parse_over,
     plan_sweep,
     sweep_rows,
 )
+from graphcost.errors import SizeError, UsageError
+from graphcost.graph.layers import layered_graph
+from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS, ROOT
 from tests.test_symbolic import block_graphs
 
@@ -298,7 +298,7 @@ def test_sweeps_kept_in_memory_are_bounded(runner, extra: list[str], holders: st
 
 def test_sweep_tables_are_bounded_before_any_work(runner, monkeypatch) -> None:
     """Drawing 10^6 rows took a quarter of an hour: refused at once, the bound named."""
-    import graphcost.sweep as sweep_module
+    import graphcost.count.sweep as sweep_module
 
     def no_work(*_: object, **__: object) -> None:
         raise AssertionError("the sweep ran")
@@ -373,7 +373,7 @@ def test_sweep_strategy_columns(runner) -> None:
 
 def test_sweep_strategy_runs_with_the_given_budget(runner, monkeypatch) -> None:
     """--seed, --time-limit and --iterations reach the strategy at every point."""
-    from graphcost.strategies import STRATEGIES, Strategy, StrategyOutcome
+    from graphcost.eliminate.strategies import STRATEGIES, Strategy, StrategyOutcome
 
     seen = []
 

@@ -12,15 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphcost.cli import cli
-from graphcost.counting import count
-from graphcost.loader import graph_from_dict, load_graph
-from graphcost.symbolic import (
+from graphcost.count.recursions import count
+from graphcost.count.symbolic import (
     formula_from_string,
     leading_order,
     present,
     single_fraction,
     symbolic_counts,
 )
+from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS
 
 V, V1, V2 = sympy.symbols("V V1 V2", positive=True, integer=True)
@@ -349,7 +349,7 @@ def _power_graph(size: str, symbols: dict[str, int]) -> object:
 )
 def test_large_power_refused_before_expanding(peak_allocation, size, symbols) -> None:
     # Before the budget: (n+m+k)**1000 expanded to half a million terms (gigabytes, minutes).
-    from graphcost.symbolic_budget import SymbolicTooLargeError
+    from graphcost.count.budget import SymbolicTooLargeError
 
     graph = _power_graph(size, symbols)
 
@@ -361,7 +361,7 @@ def test_large_power_refused_before_expanding(peak_allocation, size, symbols) ->
 
 
 def test_count_beyond_degree_refused() -> None:
-    from graphcost.symbolic_budget import SymbolicTooLargeError
+    from graphcost.count.budget import SymbolicTooLargeError
 
     big = {"symbols": {"n": 3}, "V": {"x": "n**40"}, "D": {"h": "n**40"}, "D'": {"y": "n**40"}}
     with pytest.raises(SymbolicTooLargeError, match=r"forward multiplications.*degree up to 120"):
@@ -406,7 +406,7 @@ def test_many_blocks_refused_quickly() -> None:
     # 200 symbols, 1,000-term counts: summing them term by term took 25 s before refusing.
     import time
 
-    from graphcost.symbolic_budget import SymbolicTooLargeError
+    from graphcost.count.budget import SymbolicTooLargeError
 
     start = time.monotonic()
     with pytest.raises(SymbolicTooLargeError, match="terms"):
@@ -415,7 +415,7 @@ def test_many_blocks_refused_quickly() -> None:
 
 
 def test_leading_order_and_fraction_bounded() -> None:
-    from graphcost.symbolic_budget import SymbolicTooLargeError
+    from graphcost.count.budget import SymbolicTooLargeError
 
     m = sympy.Symbol("m", positive=True)
     with pytest.raises(SymbolicTooLargeError):

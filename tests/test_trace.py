@@ -181,8 +181,8 @@ MIXED = {
 def test_rules_reproduce_the_recursion(x: float, w: float, mode: str) -> None:
     # Two computations: the recursion's Δ values (compiled partials, numpy), and each node's
     # printed rule re-read by sympy and summed over the printed terms with those Δ values.
-    from graphcost.loader import graph_from_dict
-    from graphcost.numeric import backward, build_model, chain_rules, forward
+    from graphcost.graph.loader import graph_from_dict
+    from graphcost.numeric.propagation import backward, build_model, chain_rules, forward
 
     model = build_model(graph_from_dict(MIXED))
     result = (backward if mode == "backward" else forward)(model, {0: [x], 1: [w]})

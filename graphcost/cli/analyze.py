@@ -19,10 +19,10 @@ from graphcost.cli.sources import graph_from, graph_source
 from graphcost.cli.strategies import StrategyRequest, strategy_options
 
 if TYPE_CHECKING:
-    from graphcost.counting import CountResult
-    from graphcost.model import Graph
-    from graphcost.report import Report
-    from graphcost.symbolic import SymbolicCounts
+    from graphcost.count.recursions import CountResult
+    from graphcost.count.symbolic import SymbolicCounts
+    from graphcost.graph.model import Graph
+    from graphcost.report.render import Report
 
 
 @cli.command()
@@ -86,8 +86,8 @@ def analyze(
       graphcost analyze graphs/mlp-relu.yaml -s markowitz,chain --save-order best.txt
       graphcost analyze graphs/mlp-relu.yaml --strategy order:best.txt
     """
-    from graphcost.counting import count
-    from graphcost.report import emit
+    from graphcost.count.recursions import count
+    from graphcost.report.render import emit
 
     graph = graph_from(file, layers)
     values = parse_assignments(assignments)
@@ -95,8 +95,8 @@ def analyze(
     formulas = None
     asked = symbolic or latex or bool(unset)
     if asked or (graph.free_symbols and not values):
+        from graphcost.count.symbolic import symbolic_counts
         from graphcost.errors import SizeError, SymbolicTooLargeError
-        from graphcost.symbolic import symbolic_counts
 
         try:
             formulas = symbolic_counts(graph, convention=convention)
@@ -135,9 +135,10 @@ def analyze(
 
 
 def analysis_report(result: CountResult, graph: Graph) -> Report:
-    """The :class:`~graphcost.report.Report` of a :class:`~graphcost.counting.CountResult`."""
-    from graphcost.records import result_record
-    from graphcost.report import Report, format_int, format_ratio
+    """The :class:`~graphcost.report.render.Report` of a
+    :class:`~graphcost.count.recursions.CountResult`."""
+    from graphcost.count.records import result_record
+    from graphcost.report.render import Report, format_int, format_ratio
 
     values = ", ".join(f"{k} = {v:,}" for k, v in result.values.items())
     title = f"{result.graph} — {result.convention} convention" + (f" ({values})" if values else "")
@@ -179,7 +180,7 @@ def add_formulas(report: Report, symbolic: SymbolicCounts, *, latex: bool = Fals
     ``forward`` and ``backward`` rows), the speed-up formula and the leading order to the notes,
     and ``symbolic`` to the JSON data.
     """
-    from graphcost.symbolic import growth_note
+    from graphcost.count.symbolic import growth_note
 
     shown = symbolic.latex() if latex else symbolic.formulas()
     cells = {
@@ -201,8 +202,8 @@ def formula_report(
     symbolic: SymbolicCounts, *, latex: bool = False, path: str | None = None
 ) -> Report:
     """The report of formulas alone, for symbols that have no value (``--layers 'n,n/2,1'``)."""
-    from graphcost.report import Report
-    from graphcost.symbolic import growth_note
+    from graphcost.count.symbolic import growth_note
+    from graphcost.report.render import Report
 
     shown = symbolic.latex() if latex else symbolic.formulas()
     symbols = ", ".join(symbolic.symbols)

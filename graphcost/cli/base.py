@@ -59,7 +59,7 @@ class GraphcostGroup(click.Group):
         except (_ReaderGone, BrokenPipeError):
             _reader_gone()
         except OSError as error:
-            from graphcost.report import WRITE_ERRNOS
+            from graphcost.report.render import WRITE_ERRNOS
 
             if error.errno not in WRITE_ERRNOS:
                 raise
@@ -234,7 +234,7 @@ def parse_assignments(items: tuple[str, ...]) -> dict[str, int]:
     UsageError
     """
     from graphcost.errors import ExpressionError
-    from graphcost.expr import parse_expression
+    from graphcost.graph.expr import parse_expression
 
     values: dict[str, int] = {}
     for symbol, text in split_assignments(items, "--set"):
@@ -260,7 +260,7 @@ def set_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def convention_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--convention/-c NAME`` (a name in :data:`graphcost.counting.CONVENTIONS`)."""
+    """Add ``--convention/-c NAME`` (a name in :data:`graphcost.count.recursions.CONVENTIONS`)."""
     return click.option(
         "--convention",
         "-c",
@@ -295,7 +295,7 @@ def scheduler_option(work: str) -> Callable[[Callable[..., Any]], Callable[..., 
     )
 
 
-#: Every output format: the names of :data:`graphcost.report.FORMATS`, spelled out so that
+#: Every output format: the names of :data:`graphcost.report.render.FORMATS`, spelled out so that
 #: start-up does not import the report module (tests/test_cli.py checks that they agree).
 ALL_FORMATS = ("table", "json", "csv", "markdown", "latex")
 
@@ -328,8 +328,8 @@ def output_options(
 
 def load(path: str) -> Any:
     """Load and validate a graph file, printing its structural warnings on stderr."""
-    from graphcost.loader import load_graph, unreachable_warnings
-    from graphcost.report import protect_input
+    from graphcost.graph.loader import load_graph, unreachable_warnings
+    from graphcost.report.render import protect_input
 
     graph = load_graph(path)
     protect_input(path)  # no output of this run may replace the graph it describes

@@ -10,8 +10,8 @@ from graphcost.cli.base import ALL_FORMATS, cli, output_options
 from graphcost.cli.trace import point_options, prepare
 
 if TYPE_CHECKING:
-    from graphcost.numeric import Comparison
-    from graphcost.report import Report
+    from graphcost.numeric.propagation import Comparison
+    from graphcost.report.render import Report
 
 
 @cli.command()
@@ -66,8 +66,8 @@ def check(
       graphcost check graphs/seed-004-expression.yaml --at x=1,w=2,b=3
     """
     from graphcost.errors import CheckFailed, UsageError
-    from graphcost.numeric import check_jacobians, is_vacuous
-    from graphcost.report import emit
+    from graphcost.numeric.propagation import check_jacobians, is_vacuous
+    from graphcost.report.render import emit
 
     # NaN fails every comparison, so `not (... )` also refuses it; inf would admit anything.
     if not 0 < tolerance < 1:
@@ -120,12 +120,12 @@ def check_report(
     *,
     vacuous: bool = False,
 ) -> Report:
-    """The PASS/FAIL/VACUOUS :class:`~graphcost.report.Report` of :func:`check`.
+    """The PASS/FAIL/VACUOUS :class:`~graphcost.report.render.Report` of :func:`check`.
 
     ``vacuous``: the Jacobian is identically zero, so a comparison that agrees is reported
     VACUOUS (not PASS), and so is the whole check unless something failed.
     """
-    from graphcost.report import Report, format_int
+    from graphcost.report.render import Report, format_int
 
     rows: list[list[Any]] = []
     records: list[dict[str, Any]] = []

@@ -16,9 +16,9 @@ from graphcost.cli.base import (
 )
 
 if TYPE_CHECKING:
-    from graphcost.chain import Factor
-    from graphcost.model import Graph
-    from graphcost.report import Report
+    from graphcost.count.chain import Factor
+    from graphcost.graph.model import Graph
+    from graphcost.report.render import Report
 
 
 @cli.command()
@@ -41,8 +41,8 @@ def jacobians(file: str, assignments: tuple[str, ...], fmt: str, output: str | N
       graphcost jacobians graphs/seed-002-network.yaml --format markdown
       graphcost jacobians graphs/exercise-4b.yaml --set n=300
     """
-    from graphcost.chain import jacobian_chain
-    from graphcost.report import emit
+    from graphcost.count.chain import jacobian_chain
+    from graphcost.report.render import emit
 
     graph = load(file)
     values = parse_assignments(assignments)
@@ -50,8 +50,8 @@ def jacobians(file: str, assignments: tuple[str, ...], fmt: str, output: str | N
 
 
 def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) -> Report:
-    """The :class:`~graphcost.report.Report` of a Jacobian chain."""
-    from graphcost.report import Report, format_int
+    """The :class:`~graphcost.report.render.Report` of a Jacobian chain."""
+    from graphcost.report.render import Report, format_int
 
     rows: list[list[Any]] = []
     records: list[dict[str, Any]] = []

@@ -9,7 +9,7 @@ import click
 from graphcost.cli.base import cli, load, output_options, parse_assignments, set_option
 
 if TYPE_CHECKING:
-    from graphcost.structure import NodeGraph
+    from graphcost.jacobian.structure import NodeGraph
 
 
 @cli.command()
@@ -41,8 +41,8 @@ def show(file: str, assignments: tuple[str, ...], fmt: str, output: str | None, 
       graphcost show graphs/exercise-4b.yaml --set n=12 --format yaml -o ex4b-nodes.yaml
       graphcost show graphs/exercise-4b.yaml --set n=12 --format edges -o edges.csv
     """
-    from graphcost.report import write_atomic
-    from graphcost.structure import expand
+    from graphcost.jacobian.structure import expand
+    from graphcost.report.render import write_atomic
 
     graph = load(file)
     nodes = expand(graph, graph.sizes(parse_assignments(assignments)))
@@ -54,7 +54,7 @@ def show(file: str, assignments: tuple[str, ...], fmt: str, output: str | None, 
 
 
 def _table(nodes: NodeGraph, limit: int) -> str:
-    from graphcost.report import Report, render
+    from graphcost.report.render import Report, render
 
     graph = nodes.graph
     rows = [
@@ -81,7 +81,7 @@ def _table(nodes: NodeGraph, limit: int) -> str:
 def _yaml(nodes: NodeGraph, limit: int) -> str:
     import yaml
 
-    from graphcost.model import ROLES
+    from graphcost.graph.model import ROLES
 
     names = nodes.names()
     data = {"name": f"{nodes.graph.name}-nodes"}

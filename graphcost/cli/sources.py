@@ -38,7 +38,7 @@ def graph_from(file: str | None, layers: str | None) -> Any:
             fix="e.g. graphs/exercise-4b.yaml, or --layers 784,300,100,10",
         )
     if layers is not None:
-        from graphcost.layers import layered_graph, parse_layers
+        from graphcost.graph.layers import layered_graph, parse_layers
 
         return layered_graph(parse_layers(layers))
     return load(file)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ class StrategyRequest:
     save_order: str | None
 
     def options(self) -> Any:
-        from graphcost.strategies import StrategyOptions
+        from graphcost.eliminate.strategies import StrategyOptions
 
         return StrategyOptions(
             seed=self.seed,
@@ -62,7 +62,7 @@ class StrategyRequest:
         -------
         list of StrategyResult
         """
-        from graphcost.elimination import elimination_problem
+        from graphcost.eliminate.engine import elimination_problem
 
         problem = elimination_problem(graph, values, level="node" if nodes else "auto")
         results, skipped = self.run(problem)
@@ -73,16 +73,16 @@ class StrategyRequest:
             )
         add_results(report, results, problem, skipped)
         if self.save_order is not None:
-            from graphcost.strategies import write_order
+            from graphcost.eliminate.strategies import write_order
 
             write_order(self.save_order, _best(results).order)
         return results
 
     def run(self, problem: Any) -> tuple[list[Any], list[str]]:
         """Run every requested strategy; under ``all``, one that does not apply is skipped."""
+        from graphcost.eliminate.strategies import STRATEGIES, run_strategy
         from graphcost.errors import GraphcostError
         from graphcost.parallel import terminate_as_interrupt
-        from graphcost.strategies import STRATEGIES, run_strategy
 
         options = self.options()
         names = list(self.specs)
@@ -113,7 +113,7 @@ def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     specs, everything
         The strategy specs in order (duplicates dropped), and whether ``all`` was given.
     """
-    from graphcost.strategies import ALIASES, STRATEGIES
+    from graphcost.eliminate.strategies import ALIASES, STRATEGIES
 
     known = set(STRATEGIES) | set(ALIASES) | {"all"}
     specs: list[str] = []
@@ -144,7 +144,7 @@ def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
 def _checked_budget(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Option callback: refuse NaN, infinite and absurd budgets before any work starts
     (a NaN time limit passes click's range check and never expires)."""
-    from graphcost.search import check_budget
+    from graphcost.eliminate.search import check_budget
 
     if param.name == "time_limit":
         check_budget(value, None)
@@ -262,8 +262,8 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
     """
     from fractions import Fraction
 
-    from graphcost.report import format_int, format_ratio
-    from graphcost.strategies import run_strategy
+    from graphcost.eliminate.strategies import run_strategy
+    from graphcost.report.render import format_int, format_ratio
 
     if report.data.get("convention", "elimination") != "elimination":
         raise UsageError(

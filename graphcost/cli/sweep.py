@@ -118,12 +118,12 @@ def sweep(
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --jobs 4
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --scheduler tcp://127.0.0.1:8786
     """
-    from graphcost.report import MAX_TABLE_ROWS, CsvRowFile
-    from graphcost.strategies import StrategyOptions
-    from graphcost.sweep import parse_over, plan_sweep, run_sweep
+    from graphcost.count.sweep import parse_over, plan_sweep, run_sweep
+    from graphcost.eliminate.strategies import StrategyOptions
+    from graphcost.report.render import MAX_TABLE_ROWS, CsvRowFile
 
     if plot_path is not None:
-        from graphcost.plot import check_plot_path
+        from graphcost.report.plot import check_plot_path
 
         check_plot_path(plot_path)
     graph = graph_from(file, layers)
@@ -186,11 +186,11 @@ def sweep(
             f"positive integer{diag} (--strict makes this an error)"
         )
     if fmt != "csv":
-        from graphcost.report import emit
+        from graphcost.report.render import emit
 
         emit(_report(plan, kept, skipped), fmt, output)
     if plot_path is not None:
-        from graphcost.plot import plot_sweep
+        from graphcost.report.plot import plot_sweep
 
         x_axis = max(plan.axes, key=len)  # the longest axis; one curve per other combination
         plot_sweep(
@@ -205,8 +205,8 @@ def sweep(
 
 
 def _report(plan: Any, rows: list[tuple[Any, ...]], skipped: int) -> Any:
-    from graphcost.report import Report, format_int
-    from graphcost.sweep import rows_as_records
+    from graphcost.count.sweep import rows_as_records
+    from graphcost.report.render import Report, format_int
 
     records = rows_as_records(plan.columns, rows)
     swept = ", ".join(axis.symbol for axis in plan.axes)

@@ -19,9 +19,9 @@ from graphcost.cli.base import (
 )
 
 if TYPE_CHECKING:
-    from graphcost.counting import CountResult
-    from graphcost.numeric import NumericModel, Propagation
-    from graphcost.report import Report
+    from graphcost.count.recursions import CountResult
+    from graphcost.numeric.propagation import NumericModel, Propagation
+    from graphcost.report.render import Report
 
 #: Derivative columns shown in a table (JSON and CSV carry all of them).
 MAX_COLUMNS = 8
@@ -64,7 +64,7 @@ def parse_point(items: tuple[str, ...]) -> dict[str, float]:
     UsageError
     """
     from graphcost.errors import ExpressionError, UsageError
-    from graphcost.expr import parse_expression
+    from graphcost.graph.expr import parse_expression
 
     values: dict[str, float] = {}
     pairs = split_assignments(items, "--at", metavar="NAME=VALUE", example="x=0.3", valid=bool)
@@ -95,8 +95,8 @@ def prepare(
 ) -> tuple[NumericModel, dict[int, Any], dict[str, str], CountResult]:
     """Load FILE; build its numeric model, the point to evaluate it at (and where each input
     came from), and the elimination counts the recursions must match."""
-    from graphcost.counting import count
-    from graphcost.numeric import build_model, input_values
+    from graphcost.count.recursions import count
+    from graphcost.numeric.propagation import build_model, input_values
 
     graph = load(file)
     values = parse_assignments(assignments)
@@ -152,8 +152,8 @@ def trace(
       graphcost trace graphs/seed-004-expression.yaml --format markdown
       graphcost trace graphs/seed-002-network.yaml --seed 1 --format json
     """
-    from graphcost.numeric import backward, forward
-    from graphcost.report import emit
+    from graphcost.numeric.propagation import backward, forward
+    from graphcost.report.render import emit
 
     model, point, sources, counted = prepare(file, assignments, at, seed, params_file)
     result = (backward if mode == "reverse" else forward)(model, point)
@@ -173,9 +173,9 @@ def trace_report(
     counted: int,
     limit: int,
 ) -> Report:
-    """The :class:`~graphcost.report.Report` of a numeric trace."""
-    from graphcost.numeric import chain_rules
-    from graphcost.report import Report, format_int
+    """The :class:`~graphcost.report.render.Report` of a numeric trace."""
+    from graphcost.numeric.propagation import chain_rules
+    from graphcost.report.render import Report, format_int
 
     graph = model.graph
     reverse = result.mode == "backward"

@@ -131,8 +131,8 @@ _MEASURE = textwrap.dedent(
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     start = time.perf_counter()
-    from graphcost.counting import count
-    from graphcost.loader import load_graph
+    from graphcost.count.recursions import count
+    from graphcost.graph.loader import load_graph
     imported = time.perf_counter()
     graph = load_graph(sys.argv[1])
     loaded = time.perf_counter()
@@ -220,8 +220,8 @@ def networkx_baseline(edge_file: Path) -> tuple[float, float, tuple[int, int]]:
 
 def graphcost_in_process(graph: Path) -> tuple[float, float, tuple[int, int]]:
     """Load and count (elimination) in this process: load time, count time, counts."""
-    from graphcost.counting import count
-    from graphcost.loader import load_graph
+    from graphcost.count.recursions import count
+    from graphcost.graph.loader import load_graph
 
     start = time.perf_counter()
     loaded = load_graph(graph)

@@ -13,9 +13,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from graphcost.counting import count
-from graphcost.loader import graph_from_dict
-from graphcost.numeric import backward, build_model, evaluate, input_values
+from graphcost.count.recursions import count
+from graphcost.graph.loader import graph_from_dict
+from graphcost.numeric.propagation import backward, build_model, evaluate, input_values
 
 MLP = {
     "name": "mlp-784-300-100-10",

@@ -21,9 +21,9 @@ import time
 
 import pytest
 
-from graphcost.elimination import eliminate, elimination_problem, problem_from_edges
-from graphcost.loader import load_graph
-from graphcost.strategies import StrategyOptions, run_strategy
+from graphcost.eliminate.engine import eliminate, elimination_problem, problem_from_edges
+from graphcost.eliminate.strategies import StrategyOptions, run_strategy
+from graphcost.graph.loader import load_graph
 from tests.benchmarks.conftest import verdict
 from tests.conftest import BENCHMARK_NAMES, GRAPHS
 

@@ -3,7 +3,8 @@
 Run with ``python -m pytest -m benchmark -s tests/benchmarks/test_bench_strategies.py``.
 Printed per graph: building the problem, Markowitz (the automatic engine: bit matrices at this
 size), re-scoring its order with the one engine, the forward-order elimination and the
-vectorised recursion count (:func:`graphcost.counting.count` at node level) as baselines, and
+vectorised recursion count (:func:`graphcost.count.recursions.count` at node level) as baselines,
+and
 Markowitz on the set engine where that finishes in reasonable time.
 """
 
@@ -14,10 +15,10 @@ import time
 
 import pytest
 
-from graphcost.counting import count
-from graphcost.elimination import eliminate, problem_from_edges
-from graphcost.loader import graph_from_dict
-from graphcost.strategies import StrategyOptions, run_strategy
+from graphcost.count.recursions import count
+from graphcost.eliminate.engine import eliminate, problem_from_edges
+from graphcost.eliminate.strategies import StrategyOptions, run_strategy
+from graphcost.graph.loader import graph_from_dict
 
 NODES, EDGES, INPUTS, OUTPUTS = 10_000, 100_000, 100, 100
 

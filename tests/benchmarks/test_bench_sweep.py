@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from graphcost.counting import count
-from graphcost.loader import load_graph
+from graphcost.count.recursions import count
+from graphcost.count.sweep import parse_over, plan_sweep, run_sweep, sweep_rows
+from graphcost.graph.loader import load_graph
 from graphcost.parallel import map_ordered
-from graphcost.report import CsvRowFile
-from graphcost.sweep import parse_over, plan_sweep, run_sweep, sweep_rows
+from graphcost.report.render import CsvRowFile
 from tests.conftest import GRAPHS
 
 pytestmark = pytest.mark.benchmark

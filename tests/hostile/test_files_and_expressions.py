@@ -304,7 +304,7 @@ def test_a_fifo_does_not_block_even_with_a_writer_waiting(tmp_path: Path) -> Non
 
 
 def test_shipped_graphs_are_far_below_the_yaml_limit() -> None:
-    from graphcost.loader import MAX_GRAPH_FILE_BYTES
+    from graphcost.graph.loader import MAX_GRAPH_FILE_BYTES
 
     root = Path(__file__).resolve().parents[2] / "graphs"
     sizes = [path.stat().st_size for path in root.rglob("*.yaml")]

@@ -3,7 +3,7 @@
 A *unit* is a block (block level) or a single node (node level). For each unit the
 :class:`Structure` holds, per node of the unit: how many predecessors and successors it has,
 how many inputs reach it and how many outputs it reaches. The conventions in
-:mod:`graphcost.counting` are formulas over these arrays, written once; evaluated on the
+:mod:`graphcost.count.recursions` are formulas over these arrays, written once; evaluated on the
 block structure they give the closed-form count (exact for any sizes, in time independent of
 them, symbolic when sizes are sympy expressions), evaluated on the node structure they give
 the count of the expanded graph. Tests check that the two agree.
@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from graphcost.dag import reach_counts
 from graphcost.errors import GraphTooLargeError
-from graphcost.model import INPUT, OUTPUT, ROLE_CODE, Graph
+from graphcost.graph.dag import reach_counts
+from graphcost.graph.model import INPUT, OUTPUT, ROLE_CODE, Graph
 
 #: Most nodes / edges a graph may have to be expanded to node level.
 MAX_NODES = 20_000_000

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import ExpressionError, SizeError, UsageError
-from graphcost.expr import Expr, quote
+from graphcost.graph.expr import Expr, quote
 
 INPUT = "V"
 INTERMEDIATE = "D"
@@ -88,8 +88,9 @@ class Edges:
 class Graph:
     """A validated compute graph.
 
-    Build one with :func:`graphcost.loader.load_graph` (from a file) or
-    :func:`graphcost.loader.graph_from_dict`; both validate names, edges, roles and acyclicity.
+    Build one with :func:`graphcost.graph.loader.load_graph` (from a file) or
+    :func:`graphcost.graph.loader.graph_from_dict`; both validate names, edges, roles and
+    acyclicity.
 
     Attributes
     ----------
@@ -113,7 +114,7 @@ class Graph:
         ``published``); ``g`` is parsed into :attr:`definitions`, the rest is validated where
         it is used.
     definitions
-        The parsed ``g`` section (block index → ``graphcost.definitions.Definition``), or
+        The parsed ``g`` section (block index → ``graphcost.graph.definitions.Definition``), or
         ``None`` when the file defines no node functions. Parsed once, by the loader.
     """
 

@@ -67,9 +67,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from graphcost.elimination import EliminationProblem
+from graphcost.eliminate.engine import EliminationProblem
+from graphcost.eliminate.strategies import StrategyOptions, StrategyOutcome, register
 from graphcost.errors import UsageError
-from graphcost.strategies import StrategyOptions, StrategyOutcome, register
 
 #: Most intermediates ``optimal`` accepts at node level.
 MAX_INTERMEDIATES = 128
@@ -100,7 +100,7 @@ def cut_weights(problem: EliminationProblem) -> list[int]:
     --------
     Two disjoint paths x1→a→c and x2→b→c meet at c: κ_in(c) = 2.
 
-    >>> from graphcost.elimination import problem_from_edges
+    >>> from graphcost.eliminate.engine import problem_from_edges
     >>> p = problem_from_edges([("x1", "a"), ("x2", "b"), ("a", "c"), ("b", "c"), ("c", "y")],
     ...     inputs=["x1", "x2"], intermediates=["a", "b", "c"], outputs=["y"])
     >>> cut_weights(p)
@@ -149,7 +149,7 @@ def lower_bound(problem: EliminationProblem) -> int:
 
     Examples
     --------
-    >>> from graphcost.elimination import problem_from_edges
+    >>> from graphcost.eliminate.engine import problem_from_edges
     >>> p = problem_from_edges([("x", "a"), ("a", "y1"), ("a", "y2")],
     ...     inputs=["x"], intermediates=["a"], outputs=["y1", "y2"])
     >>> lower_bound(p)
@@ -157,7 +157,7 @@ def lower_bound(problem: EliminationProblem) -> int:
     """
     if problem.level != "node":
         return 0
-    from graphcost.search import BitKernel
+    from graphcost.eliminate.search import BitKernel
 
     return sum(CutBound(problem).weights(*BitKernel(problem).fresh(), 0))
 
@@ -177,8 +177,8 @@ class CutBound:
 
     Examples
     --------
-    >>> from graphcost.elimination import problem_from_edges
-    >>> from graphcost.search import BitKernel
+    >>> from graphcost.eliminate.engine import problem_from_edges
+    >>> from graphcost.eliminate.search import BitKernel
     >>> p = problem_from_edges([("x1", "a"), ("x2", "b"), ("a", "c"), ("b", "c"), ("c", "y")],
     ...     inputs=["x1", "x2"], intermediates=["a", "b", "c"], outputs=["y"])
     >>> preds, succs = BitKernel(p).fresh()
@@ -187,7 +187,7 @@ class CutBound:
     """
 
     def __init__(self, problem: EliminationProblem) -> None:
-        from graphcost.search import BitKernel
+        from graphcost.eliminate.search import BitKernel
 
         kernel = BitKernel(problem)
         roles = problem.roles
@@ -363,14 +363,14 @@ def solve(
 
     Examples
     --------
-    >>> from graphcost.elimination import problem_from_edges
+    >>> from graphcost.eliminate.engine import problem_from_edges
     >>> p = problem_from_edges([("x", "a"), ("a", "b"), ("b", "c"), ("c", "y"), ("x", "c")],
     ...     inputs=["x"], intermediates=["a", "b", "c"], outputs=["y"])
     >>> result = solve(p)
     >>> result.cost, result.proven_optimal
     (3, True)
     """
-    from graphcost.search import kernel_for, order_cost, search_order
+    from graphcost.eliminate.search import kernel_for, order_cost, search_order
 
     began = time.perf_counter()  # the time limit covers the upper-bound search too
     kernel = kernel_for(problem)
@@ -494,15 +494,15 @@ def optimal(problem: EliminationProblem, options: StrategyOptions) -> StrategyOu
 
     Examples
     --------
-    >>> from graphcost.elimination import problem_from_edges
-    >>> from graphcost.strategies import run_strategy
+    >>> from graphcost.eliminate.engine import problem_from_edges
+    >>> from graphcost.eliminate.strategies import run_strategy
     >>> p = problem_from_edges([("x", "a"), ("a", "b"), ("x", "b"), ("b", "y")],
     ...     inputs=["x"], intermediates=["a", "b"], outputs=["y"])
     >>> result = run_strategy(p, "optimal")
     >>> result.cost.multiplications, result.proven_optimal
     (2, True)
     """
-    from graphcost.search import check_budget
+    from graphcost.eliminate.search import check_budget
 
     check_budget(options.time_limit, None)
     seconds = DEFAULT_SECONDS if options.time_limit is None else options.time_limit

@@ -1,6 +1,6 @@
 """Symbolic results: the counts and the speed-up as formulas in the size symbols.
 
-The formulas come from :func:`graphcost.counting.count_symbolic`, which evaluates the same
+The formulas come from :func:`graphcost.count.recursions.count_symbolic`, which evaluates the same
 convention formula as the numeric counts on the block structure with sympy sizes: they are
 derived, never fitted, and exact for every admissible value of the symbols. This module only
 *presents* them:
@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphcost.counting import ScheduleCost, count_symbolic
-from graphcost.model import Graph
-from graphcost.symbolic_budget import factor_within_budget, require_symbolic_budget
+from graphcost.count.budget import factor_within_budget, require_symbolic_budget
+from graphcost.count.recursions import ScheduleCost, count_symbolic
+from graphcost.graph.model import Graph
 
 #: The quantities a symbolic result presents, in display order.
 QUANTITIES = ("forward", "backward", "speedup", "forward_additions", "backward_additions")
@@ -105,7 +105,7 @@ def symbolic_counts(graph: Graph, *, convention: str = "elimination") -> Symboli
     graph
         A graph whose sizes may be expressions in symbols.
     convention
-        A name in :data:`graphcost.counting.CONVENTIONS`.
+        A name in :data:`graphcost.count.recursions.CONVENTIONS`.
 
     Returns
     -------
@@ -116,11 +116,11 @@ def symbolic_counts(graph: Graph, *, convention: str = "elimination") -> Symboli
     UsageError, SizeError
     SymbolicTooLargeError
         Before any expansion, when a size or a count would be a polynomial beyond the limits
-        of :mod:`graphcost.symbolic_budget`.
+        of :mod:`graphcost.count.budget`.
 
     Examples
     --------
-    >>> from graphcost.layers import layered_graph
+    >>> from graphcost.graph.layers import layered_graph
     >>> s = symbolic_counts(layered_graph(["n", "2*n/3", "n/3", "1"]))
     >>> s.formulas()["speedup"], str(s.leading()["speedup"])
     ('(2*n + 3)/8', 'n/4')

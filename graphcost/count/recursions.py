@@ -16,7 +16,7 @@ Two conventions, looked up by name in :data:`CONVENTIONS`:
     per seed direction (forward |V| per edge, backward |D'| per edge), and a node with k
     predecessors (forward) or k successors (backward) needs k − 1 additions per direction.
 
-Each convention is a formula over a :class:`graphcost.structure.Structure`, so the same
+Each convention is a formula over a :class:`graphcost.jacobian.structure.Structure`, so the same
 definition gives block-level closed forms (ints or sympy) and node-level counts.
 """
 
@@ -30,8 +30,14 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import UsageError
-from graphcost.model import ROLE_CODE, Graph, check_level
-from graphcost.structure import Structure, block_structure, exact_sum, expand, node_structure
+from graphcost.graph.model import ROLE_CODE, Graph, check_level
+from graphcost.jacobian.structure import (
+    Structure,
+    block_structure,
+    exact_sum,
+    expand,
+    node_structure,
+)
 
 _INPUT, _INTERMEDIATE, _OUTPUT = ROLE_CODE["V"], ROLE_CODE["D"], ROLE_CODE["D'"]
 #: Node-level graphs with more blocks than this are counted with the node engine under "auto".
@@ -260,7 +266,7 @@ def count(
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"symbols": {"n": 30}, "V": {"x": "n"},
     ...     "D": {"h1": "2*n/3", "h2": "n/3"}, "D'": {"y": 1},
     ...     "E": [["x", "h1"], ["h1", "h2"], ["h2", "y"]]})
@@ -291,11 +297,11 @@ def count_symbolic(graph: Graph, *, convention: str = "elimination") -> CountRes
     UsageError, SizeError
     SymbolicTooLargeError
         Before any expansion, when a block size or a count would be a polynomial beyond the
-        limits of :mod:`graphcost.symbolic_budget` (degree, terms).
+        limits of :mod:`graphcost.count.budget` (degree, terms).
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"symbols": {"n": 3}, "V": {"x": "n"}, "D": {"h": "n"},
     ...     "D'": {"y": 1}, "E": [["x", "h"], ["h", "y"]]})
     >>> count_symbolic(g).forward.multiplications
@@ -303,7 +309,7 @@ def count_symbolic(graph: Graph, *, convention: str = "elimination") -> CountRes
     """
     import sympy
 
-    from graphcost.symbolic_budget import (
+    from graphcost.count.budget import (
         budgeted_sizes,
         factor_within_budget,
         require_symbolic_budget,

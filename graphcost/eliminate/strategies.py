@@ -2,7 +2,7 @@
 
 A strategy is a function ``(problem, options) -> StrategyOutcome`` (or a plain sequence of
 vertices) registered under a name with :func:`register`. Whatever it returns,
-:func:`run_strategy` recomputes the cost with :func:`graphcost.elimination.eliminate`, so no
+:func:`run_strategy` recomputes the cost with :func:`graphcost.eliminate.engine.eliminate`, so no
 strategy can report a flattering number.
 
 Built in:
@@ -22,7 +22,8 @@ Built in:
 ``order``
     An explicit order, ``order:a,b,c`` or ``order:PATH`` (a file with one name per line).
 
-Strategies in other modules (``graphcost.exact``, ``graphcost.search``) register themselves
+Strategies in other modules (``graphcost.eliminate.exact``, ``graphcost.eliminate.search``)
+register themselves
 when this module imports them at the bottom.
 """
 
@@ -41,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from graphcost.elimination import (
+from graphcost.eliminate.engine import (
     BitMatrixState,
     EliminationCost,
     EliminationProblem,
@@ -72,7 +73,7 @@ class StrategyOptions:
         The text after ``name:`` in a strategy spec (``order:a,b,c``).
     engine
         Node-level implementation: ``"auto"``, ``"sets"`` or ``"bits"``
-        (:func:`graphcost.elimination.node_engine`).
+        (:func:`graphcost.eliminate.engine.node_engine`).
     """
 
     seed: int = 0
@@ -115,7 +116,7 @@ class StrategyResult:
     name
         The strategy's canonical name (``order:...`` keeps its argument).
     cost
-        :func:`~graphcost.elimination.eliminate` of the returned order.
+        :func:`~graphcost.eliminate.engine.eliminate` of the returned order.
     lower_bound, proven_optimal, remark
         As the strategy reported them.
     seconds
@@ -253,12 +254,12 @@ def get_strategy(name: str) -> Strategy:
 def run_strategy(
     problem: EliminationProblem, name: str, options: StrategyOptions | None = None
 ) -> StrategyResult:
-    """Run a strategy and score its order with :func:`~graphcost.elimination.eliminate`.
+    """Run a strategy and score its order with :func:`~graphcost.eliminate.engine.eliminate`.
 
     Parameters
     ----------
     problem
-        From :func:`~graphcost.elimination.elimination_problem`.
+        From :func:`~graphcost.eliminate.engine.elimination_problem`.
     name
         A strategy name, alias, or ``name:ARGUMENT`` spec (``order:a,b,c``).
     options
@@ -276,8 +277,8 @@ def run_strategy(
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
-    >>> from graphcost.elimination import elimination_problem
+    >>> from graphcost.graph.loader import graph_from_dict
+    >>> from graphcost.eliminate.engine import elimination_problem
     >>> g = graph_from_dict({"V": ["x", "w", "b"], "D": ["v1", "v2", "v3"], "D'": ["y"],
     ...     "E": [["x", "v1"], ["w", "v1"], ["v1", "v2"], ["b", "v2"], ["v2", "v3"],
     ...           ["v3", "y"], ["x", "y"]]})
@@ -504,13 +505,13 @@ def read_order(path: str | Path) -> list[str]:
 
 def write_order(path: str | Path, order: Sequence[str]) -> None:
     """Write an order, one name per line, atomically (readable back with ``order:PATH``)."""
-    from graphcost.report import write_atomic
+    from graphcost.report.render import write_atomic
 
     write_atomic(path, "".join(f"{name}\n" for name in order))
 
 
 # Strategy modules owned elsewhere register themselves on import; a missing one is skipped.
-_PLUGIN_MODULES: tuple[str, ...] = ("graphcost.exact", "graphcost.search")
+_PLUGIN_MODULES: tuple[str, ...] = ("graphcost.eliminate.exact", "graphcost.eliminate.search")
 for _module in _PLUGIN_MODULES:
     if importlib.util.find_spec(_module) is not None:
         importlib.import_module(_module)

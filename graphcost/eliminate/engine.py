@@ -22,7 +22,7 @@ Two levels, one definition:
     other at node level (tested), in time independent of the sizes, which may be ints or sympy
     expressions (symbolic costs).
 
-Strategies (:mod:`graphcost.strategies`) return orders; :func:`eliminate` scores them, and
+Strategies (:mod:`graphcost.eliminate.strategies`) return orders; :func:`eliminate` scores them, and
 :class:`EliminationState` is the incremental form of the same computation for strategies that
 explore orders.
 """
@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import GraphTooLargeError, UsageError
-from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, ROLES, Graph, check_level
+from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, ROLES, Graph, check_level
 
 #: Most edges of a graph eliminated at node level (its adjacency lives in Python sets).
 MAX_NODE_EDGES = 2_000_000
@@ -262,7 +262,7 @@ def elimination_problem(
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"V": ["x"], "D": ["a", "b"], "D'": ["y"],
     ...     "E": [["x", "a"], ["a", "b"], ["b", "y"]]})
     >>> p = elimination_problem(g)
@@ -277,7 +277,7 @@ def elimination_problem(
             "symbolic elimination costs need block level", fix="drop --nodes or the symbolic mode"
         )
     if level == "node":
-        from graphcost.structure import expand, expansion_size
+        from graphcost.jacobian.structure import expand, expansion_size
 
         sizes = graph.sizes(values)
         node_count, edge_count = expansion_size(graph, sizes)
@@ -712,7 +712,7 @@ def eliminate(
     --------
     Seed 004's y = x + 1/(w·x + b): the forward order costs 2·1 + 3·1 + 3·1 = 8.
 
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"V": ["x", "w", "b"], "D": ["v1", "v2", "v3"], "D'": ["y"],
     ...     "E": [["x", "v1"], ["w", "v1"], ["v1", "v2"], ["b", "v2"], ["v2", "v3"],
     ...           ["v3", "y"], ["x", "y"]]})

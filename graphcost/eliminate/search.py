@@ -36,9 +36,9 @@ Reproducibility
 At node level the graph state is two lists of Python int bitmasks (predecessors and
 successors of every vertex), so eliminating j is |preds(j)| + |succs(j)| big-int ORs. At
 block level (sizes, diag edges) the same search runs on
-:class:`graphcost.elimination.EliminationState` copies, slower but the same algorithm.
-Every cost the strategy reports is recomputed by :func:`graphcost.elimination.eliminate`
-(:func:`graphcost.strategies.run_strategy`); the tests check the two agree.
+:class:`graphcost.eliminate.engine.EliminationState` copies, slower but the same algorithm.
+Every cost the strategy reports is recomputed by :func:`graphcost.eliminate.engine.eliminate`
+(:func:`graphcost.eliminate.strategies.run_strategy`); the tests check the two agree.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphcost.elimination import EliminationProblem, EliminationState
+from graphcost.eliminate.engine import EliminationProblem, EliminationState
+from graphcost.eliminate.strategies import StrategyOptions, StrategyOutcome, register
 from graphcost.errors import UsageError
-from graphcost.strategies import StrategyOptions, StrategyOutcome, register
 
 #: Seconds the search runs when neither a time limit nor an iteration budget is given.
 DEFAULT_SECONDS = 5.0
@@ -106,7 +106,7 @@ class BitKernel:
 
     Examples
     --------
-    >>> from graphcost.elimination import problem_from_edges
+    >>> from graphcost.eliminate.engine import problem_from_edges
     >>> p = problem_from_edges([("x", "a"), ("a", "b"), ("x", "b"), ("b", "y")],
     ...     inputs=["x"], intermediates=["a", "b"], outputs=["y"])
     >>> kernel = BitKernel(p)
@@ -199,7 +199,7 @@ def order_cost(kernel: BitKernel | StateKernel, order: Sequence[int]) -> int:
 
 def start_order(problem: EliminationProblem, kernel: BitKernel | StateKernel) -> list[int]:
     """The cheapest order of :data:`START_STRATEGIES` (ties to the first), as vertex indices."""
-    from graphcost.strategies import STRATEGIES
+    from graphcost.eliminate.strategies import STRATEGIES
 
     best: tuple[int, list[int]] | None = None
     for name in START_STRATEGIES:
@@ -255,7 +255,7 @@ def anneal(
 
     Examples
     --------
-    >>> from graphcost.elimination import problem_from_edges
+    >>> from graphcost.eliminate.engine import problem_from_edges
     >>> p = problem_from_edges([("x", "a"), ("a", "b"), ("b", "c"), ("c", "y"), ("x", "c")],
     ...     inputs=["x"], intermediates=["a", "b", "c"], outputs=["y"])
     >>> kernel = BitKernel(p)
@@ -379,14 +379,14 @@ def search_order(
 def search(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutcome:
     """The ``search`` strategy: see the module docstring.
 
-    At node level it also reports the admissible lower bound of :mod:`graphcost.exact`
+    At node level it also reports the admissible lower bound of :mod:`graphcost.eliminate.exact`
     (a sum of min-cut products over the intermediates), so the user sees the gap; when the
     order found meets it, the order is proven optimal.
 
     Examples
     --------
-    >>> from graphcost.elimination import problem_from_edges
-    >>> from graphcost.strategies import run_strategy
+    >>> from graphcost.eliminate.engine import problem_from_edges
+    >>> from graphcost.eliminate.strategies import run_strategy
     >>> p = problem_from_edges([("x", "a"), ("a", "b"), ("b", "c"), ("c", "y"), ("x", "c")],
     ...     inputs=["x"], intermediates=["a", "b", "c"], outputs=["y"])
     >>> result = run_strategy(p, "search", StrategyOptions(iterations=200))
@@ -395,7 +395,7 @@ def search(problem: EliminationProblem, options: StrategyOptions) -> StrategyOut
     """
     bound = None
     if problem.level == "node":
-        from graphcost.exact import lower_bound
+        from graphcost.eliminate.exact import lower_bound
 
         bound = lower_bound(problem)
     cost, order, _ = search_order(problem, options, target=bound)

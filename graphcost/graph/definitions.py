@@ -3,14 +3,16 @@
 A definition is either
 
 - an **elementwise expression** in parent names, numbers, scalar parameters (declared under
-  ``params:``) and the functions of :data:`graphcost.functions.FUNCTIONS`, e.g. ``v3: 1 / v2``
+  ``params:``) and the functions of :data:`graphcost.graph.functions.FUNCTIONS`, e.g. ``v3: 1 / v2``
   or ``x1: sigmoid(z1)``; at node level this is the node function g_v, on blocks it is applied
   node by node, so every parent has the block's size and the edges are ``diag``;
-- a **layer op** of :data:`graphcost.functions.LAYER_OPS` applied to parent blocks, as the whole
+- a **layer op** of :data:`graphcost.graph.functions.LAYER_OPS` applied to parent blocks, as the
+  whole
   entry: ``z1: linear(x0)`` or ``f1: affine(x)`` (several parents: ``h: affine(x, u)``); the
   edges are ``full`` and the weights come from ``params``.
 
-Expressions go through :func:`graphcost.expr.parse_expression` (an :mod:`ast` whitelist), never
+Expressions go through :func:`graphcost.graph.expr.parse_expression` (an :mod:`ast` whitelist),
+never
 ``eval`` or ``sympify``. The parents of each block follow from its definition; when the file
 also lists ``E``, :func:`check_edges` requires the two to agree.
 """
@@ -26,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import ExpressionError, GraphValidationError
-from graphcost.expr import MAX_EXPONENT, Expr, parse_expression, quote
-from graphcost.functions import FUNCTIONS, LAYER_OPS, callable_names
-from graphcost.loader import line_of
-from graphcost.model import INPUT, Block, Edges
+from graphcost.graph.expr import MAX_EXPONENT, Expr, parse_expression, quote
+from graphcost.graph.functions import FUNCTIONS, LAYER_OPS, callable_names
+from graphcost.graph.loader import line_of
+from graphcost.graph.model import INPUT, Block, Edges
 
 #: Keys of ``params:`` that are not parameter names.
 PARAMS_RESERVED = ("file",)
@@ -46,7 +48,7 @@ class Definition:
     text
         The definition as written.
     op
-        A name in :data:`~graphcost.functions.LAYER_OPS`, or ``None`` for an elementwise
+        A name in :data:`~graphcost.graph.functions.LAYER_OPS`, or ``None`` for an elementwise
         expression.
     parents
         Indices of the parent blocks (in the order of first use).
@@ -111,7 +113,7 @@ def parse_definitions(
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"V": ["x", "w"], "D'": ["y"], "g": {"y": "x * sin(w)"}})
     >>> d = parse_definitions(g.extra["g"], g.blocks)
     >>> [g.blocks[p].name for p in d[2].parents]
@@ -275,7 +277,8 @@ def _layer_parents(
 
 
 def _check_powers(tree: ast.AST, name: str, path: str | None, line: int | None) -> None:
-    """Refuse constant exponents beyond :data:`~graphcost.expr.MAX_EXPONENT` before anything runs.
+    """Refuse constant exponents beyond :data:`~graphcost.graph.expr.MAX_EXPONENT` before anything
+    runs.
 
     A constant exponent is evaluated exactly with the bounded evaluator, so ``2**10**10`` fails
     here (at load) instead of in sympy or numpy.

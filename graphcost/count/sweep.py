@@ -2,7 +2,7 @@
 
 A sweep is planned once (:func:`plan_sweep`: the axes from ``--over``, the fixed values from
 the graph's defaults and ``--set``) and run in chunks (:func:`run_sweep`), each chunk a list of
-rows in the stable record layout of :mod:`graphcost.records` (the same columns as
+rows in the stable record layout of :mod:`graphcost.count.records` (the same columns as
 ``graphcost analyze --format csv``).
 
 Block-level sweeps never rebuild the graph per point. The counts are derived once, symbolically,
@@ -27,7 +27,7 @@ Sweeps whose points need node-level work (``nodes=True``, or an elimination ``st
 one :class:`PointTask` per point through :func:`graphcost.parallel.map_ordered`, so they can use
 local processes or a Dask cluster and still give identical rows in identical order.
 
-:class:`graphcost.report.CsvRowFile` writes the rows as they complete: see its docstring for
+:class:`graphcost.report.render.CsvRowFile` writes the rows as they complete: see its docstring for
 what an interrupted sweep leaves behind.
 """
 
@@ -39,9 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from graphcost.count.records import record_columns, result_record, speedup_cell
 from graphcost.errors import ExpressionError, SizeError, UsageError
-from graphcost.model import Graph
-from graphcost.records import record_columns, result_record, speedup_cell
+from graphcost.graph.model import Graph
 
 #: Most points a sweep may have (the product of the axes' lengths).
 MAX_POINTS = 10**9
@@ -136,7 +136,7 @@ def parse_over(text: str) -> Axis:
 
 
 def _integer(part: str, text: str) -> int:
-    from graphcost.expr import parse_expression
+    from graphcost.graph.expr import parse_expression
 
     part = part.strip()
     try:
@@ -166,7 +166,7 @@ class SweepPlan:
         Count on the expanded graph (one task per point) instead of in closed form.
     strategy, strategy_options
         An elimination strategy spec to score at every point (or ``None``), and the
-        :class:`~graphcost.strategies.StrategyOptions` it runs with.
+        :class:`~graphcost.eliminate.strategies.StrategyOptions` it runs with.
     """
 
     graph: Graph
@@ -242,7 +242,7 @@ def plan_sweep(
     axes
         From :func:`parse_over`; at least one, each symbol once.
     convention
-        A name in :data:`graphcost.counting.CONVENTIONS`.
+        A name in :data:`graphcost.count.recursions.CONVENTIONS`.
     values
         ``--set`` values for symbols that are not swept.
     nodes, strategy, strategy_options
@@ -260,11 +260,11 @@ def plan_sweep(
     SizeError
         A symbol no axis, default or ``--set`` gives a value.
     """
-    from graphcost.counting import get_convention
+    from graphcost.count.recursions import get_convention
 
     convention = get_convention(convention).name
     if strategy is not None:
-        from graphcost.strategies import get_strategy
+        from graphcost.eliminate.strategies import get_strategy
 
         get_strategy(strategy)
     values = dict(values or {})
@@ -418,8 +418,8 @@ def compile_counts(graph: Graph, convention: str = "elimination") -> CompiledCou
     """
     import sympy
 
-    from graphcost.counting import get_convention
-    from graphcost.structure import block_structure
+    from graphcost.count.recursions import get_convention
+    from graphcost.jacobian.structure import block_structure
 
     chosen = get_convention(convention)
     names = tuple(sorted(graph.free_symbols))
@@ -463,7 +463,7 @@ def _size_quotient(block: int, expression: Any, variables: list[Any]) -> _Size:
     the exact evaluator computes it at each point instead)."""
     import sympy
 
-    from graphcost.symbolic_budget import symbolic_size
+    from graphcost.count.budget import symbolic_size
 
     if not symbolic_size(expression).within_budget():
         return _Size(block, None, None)
@@ -514,7 +514,7 @@ def evaluate_counts(compiled: CompiledCounts, columns: Mapping[str, np.ndarray])
 
     Examples
     --------
-    >>> from graphcost.layers import layered_graph
+    >>> from graphcost.graph.layers import layered_graph
     >>> c = compile_counts(layered_graph(["n", "2*n/3", "n/3", "1"]))
     >>> r = evaluate_counts(c, {"n": np.array([3, 4, 30])})
     >>> r.admissible.tolist(), r.counts[0].tolist(), r.counts[2].tolist()
@@ -632,7 +632,7 @@ def run_sweep(
 
     Examples
     --------
-    >>> from graphcost.layers import layered_graph
+    >>> from graphcost.graph.layers import layered_graph
     >>> plan = plan_sweep(layered_graph(["n", "2*n/3", "n/3", "1"]), [parse_over("n=3:9")])
     >>> [(chunk.rows, chunk.skipped) for chunk in run_sweep(plan)]
     [([(3, 9, 3, 8, 3, '1.125'), (6, 60, 42, 32, 22, '1.875'), (9, 189, 153, 72, 57, '2.625')], 4)]
@@ -702,7 +702,7 @@ class PointTask:
     strategy_options: Any = None
 
     def __call__(self, values: dict[str, int]) -> tuple[Any, ...] | None:
-        from graphcost.counting import count
+        from graphcost.count.recursions import count
 
         level = "node" if self.nodes else "block"
         try:
@@ -715,8 +715,8 @@ class PointTask:
         row = tuple(record[column] for column in record_columns(self.symbols))
         if self.strategy is None:
             return row
-        from graphcost.elimination import elimination_problem
-        from graphcost.strategies import run_strategy
+        from graphcost.eliminate.engine import elimination_problem
+        from graphcost.eliminate.strategies import run_strategy
 
         problem = elimination_problem(self.graph, values, level=level)
         outcome = run_strategy(problem, self.strategy, self.strategy_options)

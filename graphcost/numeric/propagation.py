@@ -1,6 +1,7 @@
 """Numeric forward and backward recursion: real Δ values, the multiplications performed, ∂D'/∂V.
 
-Data flow: a :class:`~graphcost.model.Graph` with a ``g:`` section → :func:`build_model` (sizes,
+Data flow: a :class:`~graphcost.graph.model.Graph` with a ``g:`` section → :func:`build_model`
+(sizes,
 parsed definitions, parameters θ, compiled node functions) → :func:`evaluate` (the primal values
 α_v) → :func:`local_jacobians` (one factor ∂g_v/∂α_w per edge: a dense matrix on a full edge,
 a vector on a diag edge) → :func:`forward` / :func:`backward` → :class:`Propagation`.
@@ -8,7 +9,8 @@ a vector on a diag edge) → :func:`forward` / :func:`backward` → :class:`Prop
 Both recursions are one engine, :func:`_propagate`: the backward recursion is the forward one run
 on the reversed graph with transposed factors and the outputs as seeds. Every product it performs
 is counted where it is performed, and it performs exactly the products of the *elimination*
-convention (:mod:`graphcost.counting`): a product with a unit seed (Δ_uu = 1) is a copy, and a
+convention (:mod:`graphcost.count.recursions`): a product with a unit seed (Δ_uu = 1) is a copy,
+and a
 structural zero is never stored, so never multiplied. Per block the sensitivity is a dense matrix
 over the seed nodes that reach it through some full edge, plus a vector per seed block that
 reaches it only along diag edges (a diagonal, stored as such). At node level every block is a
@@ -25,15 +27,15 @@ from typing import Any
 
 import numpy as np
 
-from graphcost.definitions import PARAMS_RESERVED, Definition
 from graphcost.errors import (
     EvaluationError,
     GraphTooLargeError,
     GraphValidationError,
     UsageError,
 )
-from graphcost.functions import LAYER_OPS, numpy_functions, sympy_functions
-from graphcost.model import INPUT, OUTPUT, Graph
+from graphcost.graph.definitions import PARAMS_RESERVED, Definition
+from graphcost.graph.functions import LAYER_OPS, numpy_functions, sympy_functions
+from graphcost.graph.model import INPUT, OUTPUT, Graph
 
 #: Default seed of the random parameters and inputs.
 DEFAULT_SEED = 0
@@ -59,7 +61,7 @@ class NumericModel:
     sizes
         The block sizes.
     definitions
-        Block index → :class:`~graphcost.definitions.Definition` (every non-input block).
+        Block index → :class:`~graphcost.graph.definitions.Definition` (every non-input block).
     params
         Parameter name → array (weights ``W_<block>``, biases ``b_<block>``, scalar constants).
     param_sources
@@ -168,7 +170,7 @@ def build_model(
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"V": ["x"], "D'": ["y"], "g": {"y": "x**2"}})
     >>> build_model(g).sizes
     [1, 1]
@@ -577,7 +579,7 @@ def local_partials(model: NumericModel, block: int) -> dict[int, Any]:
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"V": ["x", "w"], "D'": ["y"], "g": {"y": "x * w + 1 / w"}})
     >>> local_partials(build_model(g), 2)
     {0: w, 1: x - 1/w**2}
@@ -613,7 +615,7 @@ def chain_rules(model: NumericModel, mode: str) -> list[str] | None:
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"V": ["x", "w"], "D": ["v"], "D'": ["y"],
     ...     "g": {"v": "x * w", "y": "sin(v)"}})
     >>> chain_rules(build_model(g), "backward")
@@ -800,7 +802,7 @@ def forward(
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"V": ["x", "w"], "D": ["v"], "D'": ["y"],
     ...     "g": {"v": "x * w", "y": "sin(v)"}})
     >>> m = build_model(g)
@@ -820,7 +822,7 @@ def backward(
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"V": ["x", "w"], "D": ["v"], "D'": ["y"],
     ...     "g": {"v": "x * w", "y": "sin(v)"}})
     >>> p = backward(build_model(g), {0: [2.0], 1: [3.0]})
@@ -1040,7 +1042,7 @@ def term_magnitudes(
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"V": ["x"], "D": ["u", "v"], "D'": ["y"],
     ...     "g": {"u": "x", "v": "x**2", "y": "x + v - u"}})
     >>> m = build_model(g)

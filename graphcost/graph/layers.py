@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from graphcost.errors import ExpressionError, UsageError
-from graphcost.expr import parse_expression
-from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, Block, Edges, Graph
+from graphcost.graph.expr import parse_expression
+from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, Block, Edges, Graph
 
 #: Most layers ``--layers`` accepts (a guard against a pasted list of node values).
 MAX_LAYERS = 10_000
@@ -68,7 +68,7 @@ def layered_graph(sizes: Sequence[str | int], *, name: str | None = None) -> Gra
 
     Examples
     --------
-    >>> from graphcost.counting import count
+    >>> from graphcost.count.recursions import count
     >>> g = layered_graph([3, 2, 1])
     >>> [(b.name, b.role, b.size.text) for b in g.blocks]
     [('x', 'V', '3'), ('h1', 'D', '2'), ('y', "D'", '1')]

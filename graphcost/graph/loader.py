@@ -1,4 +1,4 @@
-"""Load and validate a graph file (YAML) into a :class:`graphcost.model.Graph`.
+"""Load and validate a graph file (YAML) into a :class:`graphcost.graph.model.Graph`.
 
 The YAML is *composed* (parsed to nodes, with libyaml when available) and walked here: only
 plain mappings, sequences and scalars of the core YAML types are accepted, so no tag can
@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import yaml
 
-from graphcost.dag import CycleFound, reach_counts, topological_levels
 from graphcost.errors import ExpressionError, GraphFileError, GraphValidationError
-from graphcost.expr import MAX_RESULT_BITS, parse_expression, quote
 from graphcost.files import read_text_file, shown_path
-from graphcost.model import INPUT, INTERMEDIATE, OUTPUT, ROLE_CODE, Block, Edges, Graph
+from graphcost.graph.dag import CycleFound, reach_counts, topological_levels
+from graphcost.graph.expr import MAX_RESULT_BITS, parse_expression, quote
+from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, ROLE_CODE, Block, Edges, Graph
 
 #: Top-level keys of a graph file. Sections read by later stages are kept in ``Graph.extra``.
 CORE_SECTIONS = ("name", "description", "symbols", "V", "D", "D'", "Dprime", "E")
@@ -309,7 +309,11 @@ def graph_from_dict(
     definitions = None
     if "g" in data:
         # g names each block's parents: E is derived from it, or checked against it.
-        from graphcost.definitions import check_edges, edges_from_definitions, parse_definitions
+        from graphcost.graph.definitions import (
+            check_edges,
+            edges_from_definitions,
+            parse_definitions,
+        )
 
         definitions = parse_definitions(data["g"], blocks, data.get("params"), path=path)
     if "E" not in data:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from graphcost.counting import CountResult
+    from graphcost.count.recursions import CountResult
 
 #: The count columns, after the symbol columns; their names are stable.
 COUNT_COLUMNS = (
@@ -71,7 +71,7 @@ def count_record(
 
 
 def result_record(result: CountResult) -> dict[str, Any]:
-    """The record of a numeric :class:`~graphcost.counting.CountResult`."""
+    """The record of a numeric :class:`~graphcost.count.recursions.CountResult`."""
     return count_record(
         result.values,
         result.forward.multiplications,

@@ -7,9 +7,10 @@ shape ``size(b_{k-1}) × size(b_k)``, so that the chain ∂b_L/∂b_0 multiplies
 the forward recursion forms the products from the left (∂b_k/∂b_0 for k = 1, 2, …), the
 backward recursion from the right (∂b_L/∂b_k for k = L-1, L-2, …).
 
-The multiplications of each step are read off the graph's :class:`~graphcost.structure.Structure`,
+The multiplications of each step are read off the graph's
+:class:`~graphcost.jacobian.structure.Structure`,
 edge by edge, exactly as the elimination convention counts them (a step with a unit seed is a
-copy), so the steps add up to :func:`graphcost.counting.count`.
+copy), so the steps add up to :func:`graphcost.count.recursions.count`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from graphcost.errors import UsageError
-from graphcost.model import INPUT, OUTPUT, Graph
-from graphcost.structure import block_structure
+from graphcost.graph.model import INPUT, OUTPUT, Graph
+from graphcost.jacobian.structure import block_structure
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
 
     Examples
     --------
-    >>> from graphcost.loader import graph_from_dict
+    >>> from graphcost.graph.loader import graph_from_dict
     >>> g = graph_from_dict({"symbols": {"n": 3}, "V": {"x": "n"}, "D": {"h": "n"},
     ...     "D'": {"y": 1}, "E": [["x", "h", "diag"], ["h", "y"]]})
     >>> [(f.numerator, f.rows, f.columns, f.forward_multiplications) for f in jacobian_chain(g)]
@@ -118,7 +119,7 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
 
 
 def _chain(graph: Graph, values: Mapping[str, int] | None) -> list[int]:
-    from graphcost.elimination import elimination_problem
+    from graphcost.eliminate.engine import elimination_problem
 
     path, reason = elimination_problem(graph, values, level="block").chain_path()
     if reason is not None:

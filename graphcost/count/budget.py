@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from graphcost.errors import SymbolicTooLargeError
 
 if TYPE_CHECKING:
-    from graphcost.model import Graph
+    from graphcost.graph.model import Graph
 
 #: Highest total degree a derived formula (numerator or denominator) may have.
 MAX_SYMBOLIC_DEGREE = 100
