@@ -39,6 +39,7 @@ import numpy as np
 
 from graphcost.errors import GraphTooLargeError, UsageError
 from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, ROLES, Graph, check_level
+from graphcost.jacobian.blocks import Kind, compose, compose_cost, join, new_partials
 
 #: Most edges of a graph eliminated at node level (its adjacency lives in Python sets).
 MAX_NODE_EDGES = 2_000_000
@@ -439,15 +440,19 @@ class EliminationState:
         preds, succs = self.preds[vertex], self.succs[vertex]
         if self._node:
             return len(preds) * len(succs)
-        sizes, diag = self.problem.sizes, self.diag
+        sizes, kind = self.problem.sizes, self._kind
         total = 0
         for p in preds:
-            into_diag = (p, vertex) in diag
+            into = kind(p, vertex)
             for s in succs:
-                total = total + _block_product(
-                    sizes[p], sizes[vertex], sizes[s], into_diag, (vertex, s) in diag
+                total = total + compose_cost(
+                    into, kind(vertex, s), sizes[p], sizes[vertex], sizes[s]
                 )
         return total
+
+    def _kind(self, src: int, dst: int) -> Kind:
+        """The structure of the current edge src → dst (block level)."""
+        return Kind.DIAG if (src, dst) in self.diag else Kind.FULL
 
     def eliminate(self, vertex: int) -> tuple[Any, Any]:
         """Eliminate ``vertex``: add fill-in, update the totals.
@@ -482,31 +487,29 @@ class EliminationState:
         return multiplications, additions
 
     def _eliminate_block(self, vertex: int, preds: set[int], succs: set[int]) -> tuple[Any, Any]:
-        sizes, diag = self.problem.sizes, self.diag
+        sizes, diag, kind = self.problem.sizes, self.diag, self._kind
         multiplications: Any = 0
         fresh: Any = 0  # node-level pairs that did not exist before
         for p in preds:
-            into_diag = (p, vertex) in diag
+            into = kind(p, vertex)
             out = self.succs[p]
             out.discard(vertex)
             diag.discard((p, vertex))
             for s in succs:
-                out_diag = (vertex, s) in diag
-                multiplications = multiplications + _block_product(
-                    sizes[p], sizes[vertex], sizes[s], into_diag, out_diag
+                second = kind(vertex, s)
+                multiplications = multiplications + compose_cost(
+                    into, second, sizes[p], sizes[vertex], sizes[s]
                 )
-                fill_diag = into_diag and out_diag
-                if s not in out:
+                fill = compose(into, second)
+                existing = kind(p, s) if s in out else None
+                fresh = fresh + new_partials(existing, fill, sizes[p], sizes[s])
+                if existing is None:
                     out.add(s)
                     self.preds[s].add(p)
-                    if fill_diag:
-                        diag.add((p, s))
-                        fresh = fresh + sizes[p]
-                    else:
-                        fresh = fresh + sizes[p] * sizes[s]
-                elif (p, s) in diag and not fill_diag:
-                    diag.discard((p, s))  # diag ∪ full = full: the off-diagonal pairs are new
-                    fresh = fresh + sizes[p] * sizes[s] - sizes[p]
+                if join(existing, fill) is Kind.DIAG:
+                    diag.add((p, s))
+                else:
+                    diag.discard((p, s))
         for s in succs:
             self.preds[s].discard(vertex)
             diag.discard((vertex, s))
@@ -675,13 +678,6 @@ def new_state(problem: EliminationProblem, engine: str = "auto") -> Any:
     if node_engine(problem, engine) == "bits":
         return BitMatrixState(problem)
     return EliminationState(problem)
-
-
-def _block_product(s_i: Any, s_j: Any, s_k: Any, into_diag: bool, out_diag: bool) -> Any:
-    """Scalar products of composing I→J with J→K, by edge kind."""
-    if into_diag:
-        return s_j if out_diag else s_j * s_k
-    return s_i * s_j if out_diag else s_i * s_j * s_k
 
 
 def eliminate(

@@ -11,6 +11,7 @@ the count of the expanded graph. Tests check that the two agree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,14 @@ import numpy as np
 from graphcost.errors import GraphTooLargeError
 from graphcost.graph.dag import reach_counts
 from graphcost.graph.model import INPUT, OUTPUT, ROLE_CODE, Graph
+from graphcost.jacobian.blocks import (
+    Kind,
+    compose,
+    join,
+    partials,
+    sources_per_node,
+    targets_per_node,
+)
 
 #: Most nodes / edges a graph may have to be expanded to node level.
 MAX_NODES = 20_000_000
@@ -83,25 +92,26 @@ def block_structure(graph: Graph, sizes: list[Any]) -> Structure:
     Structure
     """
     count = len(graph.blocks)
-    src, dst, diag = graph.edges.src.tolist(), graph.edges.dst.tolist(), graph.edges.diag.tolist()
+    src, dst = graph.edges.src.tolist(), graph.edges.dst.tolist()
+    kinds = [Kind.of(diag) for diag in graph.edges.diag.tolist()]
     zero = sizes[0] * 0 if sizes else 0
     pred_terms: list[list[Any]] = [[zero] for _ in range(count)]
     succ_terms: list[list[Any]] = [[zero] for _ in range(count)]
     edge_count = []
-    incoming: list[list[tuple[int, bool]]] = [[] for _ in range(count)]
-    outgoing: list[list[tuple[int, bool]]] = [[] for _ in range(count)]
-    for a, b, is_diag in zip(src, dst, diag, strict=True):
-        pred_terms[b].append(1 if is_diag else sizes[a])
-        succ_terms[a].append(1 if is_diag else sizes[b])
-        edge_count.append(sizes[a] if is_diag else sizes[a] * sizes[b])
-        incoming[b].append((a, is_diag))
-        outgoing[a].append((b, is_diag))
+    incoming: list[list[tuple[int, Kind]]] = [[] for _ in range(count)]
+    outgoing: list[list[tuple[int, Kind]]] = [[] for _ in range(count)]
+    for a, b, kind in zip(src, dst, kinds, strict=True):
+        pred_terms[b].append(sources_per_node(kind, sizes[a]))
+        succ_terms[a].append(targets_per_node(kind, sizes[b]))
+        edge_count.append(partials(kind, sizes[a], sizes[b]))
+        incoming[b].append((a, kind))
+        outgoing[a].append((b, kind))
     pred = [exact_sum(terms) for terms in pred_terms]
     succ = [exact_sum(terms) for terms in succ_terms]
     roles = [block.role for block in graph.blocks]
     order = graph.order.tolist()
-    anc = _seed_counts(order, roles, INPUT, incoming, sizes, zero)
-    desc = _seed_counts(order[::-1], roles, OUTPUT, outgoing, sizes, zero)
+    anc = _seed_counts(order, roles, INPUT, incoming, sizes, zero, sources_per_node)
+    desc = _seed_counts(order[::-1], roles, OUTPUT, outgoing, sizes, zero, targets_per_node)
     return Structure(
         level="block",
         size=_objects(sizes),
@@ -120,28 +130,31 @@ def _seed_counts(
     order: list[int],
     roles: list[str],
     seed_role: str,
-    neighbours: list[list[tuple[int, bool]]],
+    neighbours: list[list[tuple[int, Kind]]],
     sizes: list[Any],
     zero: Any,
+    per_node: Callable[[Kind, Any], Any],
 ) -> list[Any]:
     """Per block, how many seed nodes (inputs, or outputs) each of its nodes is linked to.
 
-    ``reach[J]`` maps a seed block X to ``True`` when all of X reaches J, ``False`` when only
-    the aligned node does (diag paths only).
+    ``reach[J]`` maps a seed block X to the structure of the composed Jacobian block between X
+    and J: the chain rule's composition of the edges along each path, joined over the paths
+    (:mod:`graphcost.jacobian.blocks`). A seed reaches itself through the identity, a diag
+    block; ``per_node`` turns a structure into the seeds each node of J is linked to.
     """
-    reach: list[dict[int, bool]] = [{} for _ in sizes]
+    reach: list[dict[int, Kind]] = [{} for _ in sizes]
     counts = [zero] * len(sizes)
     for block in order:
         if roles[block] == seed_role:
-            reach[block] = {block: False}
+            reach[block] = {block: Kind.DIAG}
         else:
-            merged: dict[int, bool] = {}
-            for other, is_diag in neighbours[block]:
-                for seed, full in reach[other].items():
-                    merged[seed] = merged.get(seed, False) or full or not is_diag
+            merged: dict[int, Kind] = {}
+            for other, kind in neighbours[block]:
+                for seed, path in reach[other].items():
+                    merged[seed] = join(merged.get(seed), compose(path, kind))
             reach[block] = merged
         counts[block] = exact_sum(
-            [zero, *(sizes[seed] if full else 1 for seed, full in reach[block].items())]
+            [zero, *(per_node(kind, sizes[seed]) for seed, kind in reach[block].items())]
         )
     return counts
 
@@ -229,11 +242,11 @@ def expansion_size(graph: Graph, sizes: list[int]) -> tuple[int, int]:
     if max(sizes, default=0) < 2**31:  # each product < 2**62: int64 is exact per edge
         size_array = np.array(sizes, dtype=np.int64)
         first, second = size_array[edges.src], size_array[edges.dst]
-        per_edge = np.where(edges.diag, first, first * second)
+        per_edge = np.where(edges.diag, first, first * second)  # partials(), vectorised
         if float(per_edge.sum(dtype=np.float64)) < 2.0**62:
             return sum(sizes), int(per_edge.sum())
     total_edges = sum(
-        sizes[a] if d else sizes[a] * sizes[b]
+        partials(Kind.of(d), sizes[a], sizes[b])
         for a, b, d in zip(edges.src.tolist(), edges.dst.tolist(), edges.diag.tolist(), strict=True)
     )
     return sum(sizes), total_edges
