@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graphcost import parallel
 from graphcost.errors import UsageError
-from graphcost.parallel import map_ordered
+from graphcost.parallel import dask_client, map_ordered
 
 
 def slow_square(value: int) -> int:
@@ -63,13 +62,14 @@ def test_bad_options(options: dict[str, int], message: str) -> None:
 
 def test_unreachable_scheduler_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
-    monkeypatch.setattr(parallel, "CONNECT_SECONDS", 0.5)
+    monkeypatch.setattr(dask_client, "CONNECT_SECONDS", 0.5)
     with pytest.raises(UsageError, match="cannot reach"):
         list(map_ordered(abs, [1], scheduler="tcp://127.0.0.1:9"))
 
 
 def test_node_level_sweep_identical_on_every_backend(dask_scheduler: str) -> None:
-    from graphcost.count.sweep import parse_over, plan_sweep, sweep_rows
+    from graphcost.count.sweep import sweep_rows
+    from graphcost.count.sweep_plan import parse_over, plan_sweep
     from graphcost.graph.loader import load_graph
     from tests.conftest import GRAPHS
 

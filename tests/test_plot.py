@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from graphcost.cli import cli
-from graphcost.count.sweep import parse_over, plan_sweep, sweep_rows
+from graphcost.count.sweep import sweep_rows
+from graphcost.count.sweep_plan import parse_over, plan_sweep
 from graphcost.errors import UsageError
 from graphcost.graph.loader import load_graph
 from graphcost.report.plot import plot_sweep

@@ -15,17 +15,16 @@ import pytest
 
 from graphcost.errors import SizeError, UsageError
 from graphcost.report import render as report_module
+from graphcost.report import writers as writers_module
 from graphcost.report.render import (
     FORMATS,
-    CsvRowFile,
     Report,
-    atomic_writer,
     emit,
     format_int,
     format_ratio,
     render,
-    write_atomic,
 )
+from graphcost.report.writers import CsvRowFile, atomic_writer, write_atomic
 
 
 def _report() -> Report:
@@ -198,7 +197,7 @@ def test_row_file_cuts_a_torn_line(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     def interrupted() -> None:
         with CsvRowFile(target, ["a", "b"]) as sink:
             sink.write([(1, 2)])
-            monkeypatch.setattr(report_module.os, "write", torn)
+            monkeypatch.setattr(writers_module.os, "write", torn)
             sink.write([(333, 444), (5, 6)])
 
     with pytest.raises(KeyboardInterrupt):
@@ -220,7 +219,7 @@ def test_row_file_keeps_the_complete_lines_of_a_torn_batch(
     def interrupted() -> None:
         with CsvRowFile(target, ["a", "b"]) as sink:
             sink.write([(1, 2)])
-            monkeypatch.setattr(report_module.os, "write", torn)
+            monkeypatch.setattr(writers_module.os, "write", torn)
             sink.write([(333, 444), (5, 6)])
 
     with pytest.raises(KeyboardInterrupt):
@@ -312,8 +311,8 @@ def test_a_fifo_target_is_written_in_place_not_replaced(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so opening to write won't block
     try:
-        report_module.write_atomic(fifo, "a,b\n")
-        with report_module.CsvRowFile(fifo, ["n"]) as sink:
+        writers_module.write_atomic(fifo, "a,b\n")
+        with writers_module.CsvRowFile(fifo, ["n"]) as sink:
             sink.write([(1,), (2,)])
         assert stat.S_ISFIFO(os.stat(fifo).st_mode)
         assert os.read(reader, 100) == b"a,b\nn\n1\n2\n"
@@ -325,10 +324,10 @@ def test_a_symlink_target_keeps_the_link_and_updates_its_file(tmp_path: Path) ->
     real, link = tmp_path / "real.csv", tmp_path / "link.csv"
     real.write_text("old\n")
     link.symlink_to(real)
-    report_module.write_atomic(link, "new\n")
+    writers_module.write_atomic(link, "new\n")
     assert link.is_symlink()
     assert real.read_text() == "new\n"
-    with report_module.CsvRowFile(link, ["n"]) as sink:
+    with writers_module.CsvRowFile(link, ["n"]) as sink:
         sink.write([(3,)])
     assert link.is_symlink()
     assert real.read_text() == "n\n3\n"
@@ -339,10 +338,10 @@ def test_a_full_device_is_a_usage_error(tmp_path: Path) -> None:
     link = tmp_path / "full"
     link.symlink_to("/dev/full")  # through a link: a regression replaces the link, not the device
     with pytest.raises(UsageError, match="No space left on device"):
-        report_module.write_atomic(link, "x\n")
+        writers_module.write_atomic(link, "x\n")
     with (
         pytest.raises(UsageError, match="No space left on device"),
-        report_module.CsvRowFile(link, ["n"]) as sink,
+        writers_module.CsvRowFile(link, ["n"]) as sink,
     ):
         sink.write([(1,)])
     assert link.is_symlink()
@@ -365,7 +364,7 @@ def test_a_full_disk_during_a_sweep_leaves_the_previous_file(
     def sweep() -> None:
         with CsvRowFile(target, ["a", "b"]) as sink:
             sink.write([(3, 4)])
-            monkeypatch.setattr(report_module.os, "write", _enospc)
+            monkeypatch.setattr(writers_module.os, "write", _enospc)
             sink.write([(5, 6)])
 
     with pytest.raises(UsageError, match=r"No space left on device.*left as it was"):
@@ -383,7 +382,7 @@ def test_a_full_disk_at_the_end_of_a_sweep_leaves_the_previous_file(
     def sweep() -> None:
         with CsvRowFile(target, ["a"]) as sink:
             sink.write([(1,)])
-            monkeypatch.setattr(report_module.os, "fsync", _enospc)
+            monkeypatch.setattr(writers_module.os, "fsync", _enospc)
 
     with pytest.raises(UsageError, match=r"out\.csv"):
         sweep()
@@ -412,7 +411,7 @@ def test_a_full_disk_found_by_fsync_leaves_the_previous_file(
 ) -> None:
     target = tmp_path / "out.json"
     target.write_text("old\n")
-    monkeypatch.setattr(report_module.os, "fsync", _enospc)
+    monkeypatch.setattr(writers_module.os, "fsync", _enospc)
     with pytest.raises(UsageError, match=r"cannot write .*out\.json.*No space left"):
         write_atomic(target, "new\n")
     assert target.read_text() == "old\n"
@@ -432,14 +431,14 @@ def test_the_header_waits_for_the_first_row_on_a_stream() -> None:
 def test_an_input_is_never_replaced_by_an_output(tmp_path: Path) -> None:
     graph = tmp_path / "g.yaml"
     graph.write_text("V: [x]\n")
-    report_module.protect_input(graph)
+    writers_module.protect_input(graph)
     try:
         with pytest.raises(UsageError, match="input"):
             write_atomic(graph, "report\n")
         with pytest.raises(UsageError, match="input"), CsvRowFile(graph, ["a"]):
             pass
     finally:
-        report_module._INPUTS.clear()
+        writers_module._INPUTS.clear()
     assert graph.read_text() == "V: [x]\n"
 
 

@@ -10,6 +10,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graphcost.cli.strategies import write_order
 from graphcost.eliminate.engine import (
     EliminationProblem,
     EliminationState,
@@ -27,7 +28,6 @@ from graphcost.eliminate.strategies import (
     read_order,
     register,
     run_strategy,
-    write_order,
 )
 from graphcost.errors import GraphFileError, UsageError
 from graphcost.graph.loader import graph_from_dict, load_graph

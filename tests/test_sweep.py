@@ -21,15 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphcost.cli import cli
+from graphcost.count.compiled import compile_counts, evaluate_counts
 from graphcost.count.records import COUNT_COLUMNS, result_record
 from graphcost.count.recursions import count
-from graphcost.count.sweep import (
-    compile_counts,
-    evaluate_counts,
-    parse_over,
-    plan_sweep,
-    sweep_rows,
-)
+from graphcost.count.sweep import sweep_rows
+from graphcost.count.sweep_plan import parse_over, plan_sweep
 from graphcost.errors import SizeError, UsageError
 from graphcost.graph.layers import layered_graph
 from graphcost.graph.loader import graph_from_dict, load_graph

@@ -59,7 +59,7 @@ class GraphcostGroup(click.Group):
         except (_ReaderGone, BrokenPipeError):
             _reader_gone()
         except OSError as error:
-            from graphcost.report.render import WRITE_ERRNOS
+            from graphcost.report.writers import WRITE_ERRNOS
 
             if error.errno not in WRITE_ERRNOS:
                 raise
@@ -329,7 +329,7 @@ def output_options(
 def load(path: str) -> Any:
     """Load and validate a graph file, printing its structural warnings on stderr."""
     from graphcost.graph.loader import load_graph, unreachable_warnings
-    from graphcost.report.render import protect_input
+    from graphcost.report.writers import protect_input
 
     graph = load_graph(path)
     protect_input(path)  # no output of this run may replace the graph it describes

@@ -42,7 +42,7 @@ def show(file: str, assignments: tuple[str, ...], fmt: str, output: str | None, 
       graphcost show graphs/exercise-4b.yaml --set n=12 --format edges -o edges.csv
     """
     from graphcost.jacobian.structure import expand
-    from graphcost.report.render import write_atomic
+    from graphcost.report.writers import write_atomic
 
     graph = load(file)
     nodes = expand(graph, graph.sizes(parse_assignments(assignments)))

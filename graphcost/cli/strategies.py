@@ -7,8 +7,9 @@ the options and hands the command a single :class:`StrategyRequest` (or ``None``
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,6 +19,16 @@ from graphcost.errors import UsageError
 
 #: How many names of an order the table shows before abbreviating.
 SHOWN_NAMES = 3
+
+
+def write_order(path: str | Path, order: Sequence[str]) -> None:
+    """Write an order, one name per line, atomically (readable back with ``order:PATH``).
+
+    ``--save-order`` writes the best strategy's order with it.
+    """
+    from graphcost.report.writers import write_atomic
+
+    write_atomic(path, "".join(f"{name}\n" for name in order))
 
 
 @dataclass(frozen=True)
@@ -73,8 +84,6 @@ class StrategyRequest:
             )
         add_results(report, results, problem, skipped)
         if self.save_order is not None:
-            from graphcost.eliminate.strategies import write_order
-
             write_order(self.save_order, _best(results).order)
         return results
 
@@ -82,7 +91,7 @@ class StrategyRequest:
         """Run every requested strategy; under ``all``, one that does not apply is skipped."""
         from graphcost.eliminate.strategies import STRATEGIES, run_strategy
         from graphcost.errors import GraphcostError
-        from graphcost.parallel import terminate_as_interrupt
+        from graphcost.parallel.signals import terminate_as_interrupt
 
         options = self.options()
         names = list(self.specs)

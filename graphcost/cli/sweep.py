@@ -23,7 +23,7 @@ from graphcost.cli.base import (
 from graphcost.cli.sources import graph_from, graph_source
 from graphcost.cli.strategies import search_budget_options
 from graphcost.errors import UsageError
-from graphcost.parallel import terminate_as_interrupt
+from graphcost.parallel.signals import terminate_as_interrupt
 
 #: Seconds a sweep runs before the progress bar appears (quick sweeps stay silent).
 PROGRESS_DELAY = 0.5
@@ -118,9 +118,11 @@ def sweep(
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --jobs 4
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --scheduler tcp://127.0.0.1:8786
     """
-    from graphcost.count.sweep import parse_over, plan_sweep, run_sweep
+    from graphcost.count.sweep import run_sweep
+    from graphcost.count.sweep_plan import parse_over, plan_sweep
     from graphcost.eliminate.strategies import StrategyOptions
-    from graphcost.report.render import MAX_TABLE_ROWS, CsvRowFile
+    from graphcost.report.render import MAX_TABLE_ROWS
+    from graphcost.report.writers import CsvRowFile
 
     if plot_path is not None:
         from graphcost.report.plot import check_plot_path

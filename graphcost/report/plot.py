@@ -96,7 +96,7 @@ def plot_sweep(
     UsageError
         matplotlib missing, an unknown image suffix, or nothing to plot.
     """
-    from graphcost.report.render import atomic_writer
+    from graphcost.report.writers import atomic_writer
 
     suffix = check_plot_path(path)
     from matplotlib.backends.backend_agg import FigureCanvasAgg

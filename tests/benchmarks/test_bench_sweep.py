@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from graphcost.count.recursions import count
-from graphcost.count.sweep import parse_over, plan_sweep, run_sweep, sweep_rows
+from graphcost.count.sweep import run_sweep, sweep_rows
+from graphcost.count.sweep_plan import parse_over, plan_sweep
 from graphcost.graph.loader import load_graph
 from graphcost.parallel import map_ordered
-from graphcost.report.render import CsvRowFile
+from graphcost.report.writers import CsvRowFile
 from tests.conftest import GRAPHS
 
 pytestmark = pytest.mark.benchmark
