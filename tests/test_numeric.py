@@ -16,20 +16,18 @@ from hypothesis import strategies as st
 
 from graphcost.count.recursions import count
 from graphcost.errors import EvaluationError, GraphValidationError, UsageError
-from graphcost.graph.loader import graph_from_dict, load_graph, parse_yaml
-from graphcost.numeric.propagation import (
+from graphcost.graph.loader import graph_from_dict, load_graph
+from graphcost.graph.yamlfile import parse_yaml
+from graphcost.numeric.build import build_model, input_values
+from graphcost.numeric.checks import (
     Comparison,
-    backward,
-    build_model,
     check_jacobians,
     compare,
-    evaluate,
     finite_differences,
-    forward,
-    input_values,
-    local_jacobians,
     term_magnitudes,
 )
+from graphcost.numeric.evaluate import evaluate, local_jacobians
+from graphcost.numeric.propagation import backward, forward
 from tests.conftest import GRAPHS, ROOT
 
 DATA = ROOT / "tests" / "data"

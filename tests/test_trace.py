@@ -182,7 +182,9 @@ def test_rules_reproduce_the_recursion(x: float, w: float, mode: str) -> None:
     # Two computations: the recursion's Δ values (compiled partials, numpy), and each node's
     # printed rule re-read by sympy and summed over the printed terms with those Δ values.
     from graphcost.graph.loader import graph_from_dict
-    from graphcost.numeric.propagation import backward, build_model, chain_rules, forward
+    from graphcost.numeric.build import build_model
+    from graphcost.numeric.propagation import backward, forward
+    from graphcost.numeric.rules import chain_rules
 
     model = build_model(graph_from_dict(MIXED))
     result = (backward if mode == "backward" else forward)(model, {0: [x], 1: [w]})

@@ -10,7 +10,7 @@ from graphcost.cli.base import ALL_FORMATS, cli, output_options
 from graphcost.cli.trace import point_options, prepare
 
 if TYPE_CHECKING:
-    from graphcost.numeric.propagation import Comparison
+    from graphcost.numeric.checks import Comparison
     from graphcost.report.render import Report
 
 
@@ -66,7 +66,7 @@ def check(
       graphcost check graphs/seed-004-expression.yaml --at x=1,w=2,b=3
     """
     from graphcost.errors import CheckFailed, UsageError
-    from graphcost.numeric.propagation import check_jacobians, is_vacuous
+    from graphcost.numeric.checks import check_jacobians, is_vacuous
     from graphcost.report.render import emit
 
     # NaN fails every comparison, so `not (... )` also refuses it; inf would admit anything.

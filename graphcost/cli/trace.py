@@ -20,7 +20,8 @@ from graphcost.cli.base import (
 
 if TYPE_CHECKING:
     from graphcost.count.recursions import CountResult
-    from graphcost.numeric.propagation import NumericModel, Propagation
+    from graphcost.numeric.model import NumericModel
+    from graphcost.numeric.propagation import Propagation
     from graphcost.report.render import Report
 
 #: Derivative columns shown in a table (JSON and CSV carry all of them).
@@ -96,7 +97,7 @@ def prepare(
     """Load FILE; build its numeric model, the point to evaluate it at (and where each input
     came from), and the elimination counts the recursions must match."""
     from graphcost.count.recursions import count
-    from graphcost.numeric.propagation import build_model, input_values
+    from graphcost.numeric.build import build_model, input_values
 
     graph = load(file)
     values = parse_assignments(assignments)
@@ -174,7 +175,7 @@ def trace_report(
     limit: int,
 ) -> Report:
     """The :class:`~graphcost.report.render.Report` of a numeric trace."""
-    from graphcost.numeric.propagation import chain_rules
+    from graphcost.numeric.rules import chain_rules
     from graphcost.report.render import Report, format_int
 
     graph = model.graph

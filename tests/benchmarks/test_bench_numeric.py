@@ -15,7 +15,9 @@ import pytest
 
 from graphcost.count.recursions import count
 from graphcost.graph.loader import graph_from_dict
-from graphcost.numeric.propagation import backward, build_model, evaluate, input_values
+from graphcost.numeric.build import build_model, input_values
+from graphcost.numeric.evaluate import evaluate
+from graphcost.numeric.propagation import backward
 
 MLP = {
     "name": "mlp-784-300-100-10",

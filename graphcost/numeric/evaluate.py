@@ -1,0 +1,152 @@
+"""Evaluating a numeric model at a point: the primal values α_v (:func:`evaluate`) and the local
+Jacobian of every edge (:func:`local_jacobians`, one :class:`LocalJacobian` each).
+
+Elementwise definitions are compiled once per block with sympy (the value and one partial per
+parent); a layer op's partial is its weight matrix. A value or partial that is not finite at
+the point is an :class:`~graphcost.errors.EvaluationError` naming the node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from graphcost.errors import EvaluationError
+from graphcost.graph.functions import LAYER_OPS, numpy_functions, sympy_functions
+from graphcost.numeric.model import NumericModel
+
+
+@dataclass(frozen=True)
+class LocalJacobian:
+    """The factor ∂g_dst/∂α_src of one edge at the current point.
+
+    ``value`` is a ``(size_dst, size_src)`` matrix on a full edge and a ``(size,)`` vector (the
+    diagonal) on a diag edge.
+    """
+
+    src: int
+    dst: int
+    diag: bool
+    value: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Kernel:
+    """An elementwise definition compiled for numpy: its value and one partial per parent."""
+
+    value: Any
+    partials: tuple[Any, ...]
+
+
+def _kernel(model: NumericModel, block: int) -> _Kernel:
+    if block in model._kernels:
+        return model._kernels[block]
+    import sympy
+
+    definition = model.definitions[block]
+    blocks = model.graph.blocks
+    # Internal names only: a node's name never reaches generated code.
+    arguments = [sympy.Symbol(f"_a{i}", real=True) for i in range(len(definition.parents))]
+    symbols: dict[str, Any] = {
+        blocks[p].name: arguments[i] for i, p in enumerate(definition.parents)
+    }
+    for constant in definition.constants:
+        symbols[constant] = sympy.Float(float(model.params[constant]))
+    expression = definition.expr.to_sympy(symbols, sympy_functions())
+    partials = tuple(sympy.diff(expression, a) for a in arguments)
+    for what, form in (("value", expression), *(("derivative", d) for d in partials)):
+        # sympy folds e.g. 1/(x - x) to zoo and sqrt(-1) to I: undefined or complex everywhere.
+        if form.has(sympy.zoo, sympy.nan, sympy.oo, sympy.I):
+            raise EvaluationError(
+                f"the {what} of {blocks[block].name} ({definition.text}) is undefined or "
+                f"not real everywhere (sympy simplifies it to {form})",
+                path=model.graph.path,
+                line=definition.line,
+                fix="rewrite g so that it is real and finite for some inputs",
+            )
+    kernel = _Kernel(
+        value=_compile(expression, len(arguments)),
+        partials=tuple(_compile(d, len(arguments)) for d in partials),
+    )
+    model._kernels[block] = kernel
+    return kernel
+
+
+@lru_cache(maxsize=4096)
+def _compile(expression: Any, count: int) -> Any:
+    import sympy
+
+    arguments = [sympy.Symbol(f"_a{i}", real=True) for i in range(count)]
+    return sympy.lambdify(arguments, expression, modules=[numpy_functions(), "numpy"])
+
+
+def evaluate(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> list[np.ndarray]:
+    """The primal values α_v of every block, in block order.
+
+    Raises
+    ------
+    EvaluationError
+        When a node's value is not finite (e.g. ``log`` of a negative number), naming it.
+    """
+    values: list[np.ndarray] = [np.empty(0)] * len(model.sizes)
+    for block in model.graph.order.tolist():
+        if block in inputs:
+            values[block] = np.asarray(inputs[block], dtype=float)
+            continue
+        definition = model.definitions[block]
+        with np.errstate(all="ignore"):
+            if definition.op is not None:
+                total = np.zeros(model.sizes[block])
+                for parent in definition.parents:
+                    total = total + model.params[model.weight_name(block, parent)] @ values[parent]
+                if LAYER_OPS[definition.op].bias:
+                    total = total + model.params[f"b_{model.graph.blocks[block].name}"]
+                result = total
+            else:
+                kernel = _kernel(model, block)
+                result = kernel.value(*(values[p] for p in definition.parents))
+        values[block] = _finite(model, block, result, "value")
+    return values
+
+
+def _finite(
+    model: NumericModel, block: int, result: Any, what: str, parent: int | None = None
+) -> np.ndarray:
+    vector = np.broadcast_to(np.asarray(result, dtype=float), (model.sizes[block],)).copy()
+    if not np.all(np.isfinite(vector)):
+        definition = model.definitions[block]
+        name = model.graph.blocks[block].name
+        of = f"∂{name}/∂{model.graph.blocks[parent].name}" if parent is not None else name
+        raise EvaluationError(
+            f"the {what} of {of} ({definition.text}) is not finite at this point",
+            path=model.graph.path,
+            line=definition.line,
+            fix="choose other inputs (--at) or parameters, inside the functions' domains",
+        )
+    return vector
+
+
+def local_jacobians(model: NumericModel, values: list[np.ndarray]) -> list[LocalJacobian]:
+    """The factor ∂g_v/∂α_w of every edge at the point ``values``, in edge order."""
+    edges = model.graph.edges
+    factors = []
+    for src, dst, diag in zip(
+        edges.src.tolist(), edges.dst.tolist(), edges.diag.tolist(), strict=True
+    ):
+        definition = model.definitions[dst]
+        if definition.op is not None:
+            matrix = model.params[model.weight_name(dst, src)]
+            factors.append(LocalJacobian(src, dst, False, matrix))
+            continue
+        kernel = _kernel(model, dst)
+        position = definition.parents.index(src)
+        with np.errstate(all="ignore"):
+            raw = kernel.partials[position](*(values[p] for p in definition.parents))
+        vector = _finite(model, dst, raw, "derivative", src)
+        # A full edge between single nodes carries its partial as a 1 × 1 matrix.
+        factors.append(LocalJacobian(src, dst, diag, vector if diag else vector.reshape(1, 1)))
+    return factors
