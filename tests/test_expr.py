@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graphcost.errors import ExpressionError
-from graphcost.graph.expr import MAX_DEPTH, MAX_EXPONENT, parse_expression, quote
+from graphcost.graph.arithmetic import MAX_EXPONENT
+from graphcost.graph.expr import MAX_DEPTH, parse_expression
+from graphcost.graph.quoting import quote
 
 
 @pytest.mark.parametrize(

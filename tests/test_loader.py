@@ -19,16 +19,16 @@ from graphcost.errors import (
     GraphValidationError,
     SizeError,
 )
+from graphcost.graph.edgefile import read_edge_file
 from graphcost.graph.expr import parse_expression
 from graphcost.graph.loader import (
     MAX_GRAPH_FILE_BYTES,
     graph_from_dict,
     load_graph,
-    parse_yaml,
-    read_edge_file,
     unreachable_warnings,
 )
 from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, Block
+from graphcost.graph.yamlfile import parse_yaml
 from tests.conftest import GRAPHS
 
 EXERCISE_4B = """

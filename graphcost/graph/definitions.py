@@ -20,7 +20,6 @@ also lists ``E``, :func:`check_edges` requires the two to agree.
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,10 +27,12 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import ExpressionError, GraphValidationError
-from graphcost.graph.expr import MAX_EXPONENT, Expr, parse_expression, quote
+from graphcost.graph.definition_checks import check_arity, check_constants, check_powers
+from graphcost.graph.expr import Expr, parse_expression
 from graphcost.graph.functions import FUNCTIONS, LAYER_OPS, callable_names
-from graphcost.graph.loader import line_of
 from graphcost.graph.model import INPUT, Block, Edges
+from graphcost.graph.quoting import quote
+from graphcost.graph.yamlfile import line_of
 
 #: Keys of ``params:`` that are not parameter names.
 PARAMS_RESERVED = ("file",)
@@ -200,9 +201,9 @@ def _definition(
             f"g of {quote(name)}: {error.message}", path=path, line=line, fix=fix
         ) from None
     tree = expr.tree
-    _check_powers(tree, name, path, line)
-    _check_constants(tree, name, path, line)
-    _check_arity(tree, name, path, line)
+    check_powers(tree, name, path, line)
+    check_constants(tree, name, path, line)
+    check_arity(tree, name, path, line)
     layer_calls = expr.functions & LAYER_OPS.keys()
     if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id in LAYER_OPS:
         op = tree.func.id
@@ -274,89 +275,6 @@ def _layer_parents(
             fix=f"e.g. {name}: {op}(x)",
         )
     return tuple(parents)
-
-
-def _check_powers(tree: ast.AST, name: str, path: str | None, line: int | None) -> None:
-    """Refuse constant exponents beyond :data:`~graphcost.graph.expr.MAX_EXPONENT` before anything
-    runs.
-
-    A constant exponent is evaluated exactly with the bounded evaluator, so ``2**10**10`` fails
-    here (at load) instead of in sympy or numpy.
-    """
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)):
-            continue
-        if not _is_constant(node.right):
-            continue
-        text = ast.unparse(node.right)
-        try:
-            exponent = Expr(text, node.right, frozenset()).evaluate({})
-            if abs(exponent) > MAX_EXPONENT:
-                raise ExpressionError(
-                    f"exponent {text} is too large (at most {MAX_EXPONENT})",
-                    fix="use a smaller power",
-                )
-            if _is_constant(node.left) and exponent.denominator == 1:
-                whole = ast.unparse(node)
-                Expr(whole, node, frozenset()).evaluate({})
-        except ExpressionError as error:
-            raise ExpressionError(
-                f"g of {quote(name)}: {error.message}", path=path, line=line, fix=error.fix
-            ) from None
-
-
-def _check_constants(tree: ast.AST, name: str, path: str | None, line: int | None) -> None:
-    """Refuse a constant part of a definition whose value is beyond the range of a float.
-
-    Node functions compute in floats; ``10**400`` is exact for sympy but no float holds it,
-    and numpy would fail on it deep inside the evaluation. Each maximal constant part is
-    evaluated exactly with the bounded evaluator (a non-integer power such as ``2**0.5`` is
-    left to the float evaluation, where it is finite).
-    """
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if not (isinstance(node, ast.expr) and _is_constant(node)):
-            stack.extend(ast.iter_child_nodes(node))
-            continue
-        text = ast.unparse(node)
-        try:
-            value = Expr(text, node, frozenset()).evaluate({})
-        except ExpressionError as error:
-            if "non-integer exponent" in error.message:
-                continue
-            raise ExpressionError(
-                f"g of {quote(name)}: {error.message}", path=path, line=line, fix=error.fix
-            ) from None
-        if abs(value) > sys.float_info.max:
-            raise ExpressionError(
-                f"g of {quote(name)}: the constant {quote(text)} is beyond the range of a float "
-                "(about ±1.8e308)",
-                path=path,
-                line=line,
-                fix="write constants of at most 1.8e308 in size",
-            )
-
-
-def _check_arity(tree: ast.AST, name: str, path: str | None, line: int | None) -> None:
-    """Refuse a scalar function called with the wrong number of arguments, e.g. ``exp(x, w)``."""
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
-            continue
-        function = FUNCTIONS.get(node.func.id)
-        if function is not None and len(node.args) != function.arity:
-            plural = "s" if function.arity != 1 else ""
-            raise ExpressionError(
-                f"g of {quote(name)}: {function.name} takes {function.arity} argument{plural}, "
-                f"got {len(node.args)} in {quote(ast.unparse(node))}",
-                path=path,
-                line=line,
-                fix=f"e.g. {function.name}(x)",
-            )
-
-
-def _is_constant(tree: ast.AST) -> bool:
-    return not any(isinstance(node, ast.Name | ast.Call) for node in ast.walk(tree))
 
 
 def _names_in_order(tree: ast.AST) -> list[str]:

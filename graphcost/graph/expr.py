@@ -4,7 +4,8 @@ Graph files carry expressions such as ``2*n/3``. They are parsed with Python's :
 and checked against a whitelist of node types before anything is evaluated, so a graph file
 can never execute code: no ``eval``, no ``sympify`` of file text. Evaluation is exact
 (:class:`fractions.Fraction`), and powers are bounded so that ``2**10**10`` is refused
-instead of exhausting memory.
+instead of exhausting memory; the evaluator and the sympy translation live in
+:mod:`graphcost.graph.arithmetic`. This module owns the :class:`Expr` and the whitelist check.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from fractions import Fraction
 from typing import Any
 
 from graphcost.errors import ExpressionError
+from graphcost.graph.arithmetic import MAX_RESULT_BITS, evaluate_tree, tree_to_sympy
+from graphcost.graph.quoting import quote
 
 MAX_EXPRESSION_LENGTH = 10_000
-MAX_EXPONENT = 1_000
-MAX_RESULT_BITS = 100_000
 #: Deepest nesting admitted; keeps the recursive checker and evaluator far from Python's limit.
 MAX_DEPTH = 200
 
@@ -104,7 +105,7 @@ class Expr:
         >>> parse_expression("2*n/3").evaluate({"n": 30})
         Fraction(20, 1)
         """
-        return _evaluate(self.tree, values, self.text)
+        return evaluate_tree(self.tree, values, self.text)
 
     def to_sympy(
         self,
@@ -126,7 +127,7 @@ class Expr:
         >>> parse_expression("2*n/3").to_sympy({"n": sympy.Symbol("n")})
         2*n/3
         """
-        return _to_sympy(self.tree, symbols, functions or {}, self.text)
+        return tree_to_sympy(self.tree, symbols, functions or {}, self.text)
 
 
 def parse_expression(
@@ -194,26 +195,6 @@ def parse_expression(
     called: set[str] = set()
     _check(tree, source, functions, allow_floats, names, called)
     return Expr(source, tree, frozenset(names), frozenset(called))
-
-
-def quote(value: Any, most: int = 60) -> str:
-    """A user's value as an error message quotes it: its ``repr``, cut to about ``most`` characters.
-
-    The one helper every message quoting file content uses: ``repr`` escapes line breaks and
-    terminal escapes (the message stays one line), and the cut keeps a 10,000-character name
-    from filling the screen.
-
-    Examples
-    --------
-    >>> quote("n/3")
-    "'n/3'"
-    >>> quote("[" * 100, most=5)
-    "'[[[[[...'"
-    """
-    if isinstance(value, str):
-        return repr(value if len(value) <= most else value[:most] + "...")
-    text = repr(value)
-    return text if len(text) <= most else text[:most] + "..."
 
 
 #: A run of identifier characters: the candidates for names in an expression.
@@ -328,130 +309,3 @@ def _check(
             f"{what} not allowed in expression {quote(source)}",
             fix="use numbers, names, + - * / // ** and parentheses",
         )
-
-
-def _evaluate(node: ast.expr, values: Mapping[str, int | Fraction], source: str) -> Fraction:
-    if isinstance(node, ast.Constant):
-        return Fraction(node.value)
-    if isinstance(node, ast.Name):
-        if node.id not in values:
-            raise ExpressionError(
-                f"unknown symbol {quote(node.id)} in {quote(source)}",
-                fix=f"give it a value under 'symbols:' or with --set {node.id}=VALUE",
-            )
-        return Fraction(values[node.id])
-    if isinstance(node, ast.UnaryOp):
-        operand = _evaluate(node.operand, values, source)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.BinOp):
-        left = _evaluate(node.left, values, source)
-        right = _evaluate(node.right, values, source)
-        if not isinstance(node.op, ast.Pow):
-            _check_bits(left, right, node.op, source)
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        if isinstance(node.op, ast.Div | ast.FloorDiv):
-            if right == 0:
-                raise ExpressionError(f"division by zero in {quote(source)}")
-            return left / right if isinstance(node.op, ast.Div) else Fraction(left // right)
-        return _power(left, right, source)
-    raise ExpressionError(f"cannot evaluate {quote(source)}")  # unreachable after _check
-
-
-def _bits(value: Fraction) -> int:
-    return max(value.numerator.bit_length(), value.denominator.bit_length())
-
-
-def _check_bits(left: Fraction, right: Fraction, operator: ast.operator, source: str) -> None:
-    """Refuse an operation whose exact result could exceed :data:`MAX_RESULT_BITS` bits.
-
-    Only powers can grow a value fast, but a long chain of products of bounded powers can
-    still build a number of millions of bits; an estimate from the operands' sizes stops it
-    before the (quadratic) big-integer arithmetic starts.
-    """
-    if isinstance(operator, ast.Add | ast.Sub):
-        estimate = max(_bits(left), _bits(right)) + 1
-        estimate += left.denominator.bit_length() + right.denominator.bit_length()
-    elif isinstance(operator, ast.Mult):
-        estimate = max(
-            left.numerator.bit_length() + right.numerator.bit_length(),
-            left.denominator.bit_length() + right.denominator.bit_length(),
-        )
-    else:
-        estimate = max(
-            left.numerator.bit_length() + right.denominator.bit_length(),
-            left.denominator.bit_length() + right.numerator.bit_length(),
-        )
-    if estimate > MAX_RESULT_BITS:
-        raise ExpressionError(
-            f"a value in {quote(source)} is too large to compute (over {MAX_RESULT_BITS:,} bits)"
-        )
-
-
-def _power(base: Fraction, exponent: Fraction, source: str) -> Fraction:
-    if exponent.denominator != 1:
-        raise ExpressionError(
-            f"non-integer exponent {exponent} in {quote(source)}", fix="use integer exponents"
-        )
-    power = int(exponent)
-    if abs(power) > MAX_EXPONENT:
-        raise ExpressionError(
-            f"exponent {power} in {quote(source)} is too large (at most {MAX_EXPONENT})"
-        )
-    bits = max(base.numerator.bit_length(), base.denominator.bit_length())
-    if bits * abs(power) > MAX_RESULT_BITS:
-        raise ExpressionError(f"power in {quote(source)} is too large to compute")
-    if base == 0 and power < 0:
-        raise ExpressionError(f"division by zero in {quote(source)}")
-    return base**power
-
-
-def _to_sympy(
-    node: ast.expr,
-    symbols: Mapping[str, Any],
-    functions: Mapping[str, Callable[..., Any]],
-    source: str,
-) -> Any:
-    import sympy
-
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, float):
-            return sympy.Float(node.value)
-        return sympy.Integer(node.value)
-    if isinstance(node, ast.Name):
-        if node.id not in symbols:
-            raise ExpressionError(f"unknown name {quote(node.id)} in {quote(source)}")
-        return symbols[node.id]
-    if isinstance(node, ast.UnaryOp):
-        operand = _to_sympy(node.operand, symbols, functions, source)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.Call):
-        assert isinstance(node.func, ast.Name)  # guaranteed by _check
-        arguments = [_to_sympy(a, symbols, functions, source) for a in node.args]
-        return functions[node.func.id](*arguments)
-    if isinstance(node, ast.BinOp):
-        left = _to_sympy(node.left, symbols, functions, source)
-        right = _to_sympy(node.right, symbols, functions, source)
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        if isinstance(node.op, ast.Div):
-            return left / right
-        if isinstance(node.op, ast.FloorDiv):
-            return sympy.floor(left / right)
-        if right.is_Integer and abs(int(right)) > MAX_EXPONENT:
-            raise ExpressionError(
-                f"exponent {right} in {quote(source)} is too large (at most {MAX_EXPONENT})"
-            )
-        if left.is_Rational and right.is_Integer:
-            exact = _power(Fraction(int(left.p), int(left.q)), Fraction(int(right)), source)
-            return sympy.Rational(exact.numerator, exact.denominator)
-        return left**right
-    raise ExpressionError(f"cannot translate {quote(source)}")  # unreachable after _check

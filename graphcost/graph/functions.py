@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 
 from graphcost.errors import ExpressionError
-from graphcost.graph.expr import quote
+from graphcost.graph.quoting import quote
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
 """Load and validate a graph file (YAML) into a :class:`graphcost.graph.model.Graph`.
 
-The YAML is *composed* (parsed to nodes, with libyaml when available) and walked here: only
-plain mappings, sequences and scalars of the core YAML types are accepted, so no tag can
-construct an object, duplicate keys are rejected instead of silently overwritten, and every
-error names its line. See the README for the format; in short::
+:func:`load_graph` reads the file (bounded in size) and parses it with
+:func:`graphcost.graph.yamlfile.parse_yaml`; :func:`graph_from_dict` validates the sections:
+the declarations (:mod:`graphcost.graph.declarations`), the edges of ``E`` (a list here, or an
+edge file read by :mod:`graphcost.graph.edgefile`), the ``g`` definitions
+(:mod:`graphcost.graph.definitions`), the roles at the ends of each edge and the acyclic
+levels. :func:`unreachable_warnings` says how nodes cut off from the inputs or outputs count.
+Every error names its line. See the README for the format; in short::
 
     name: exercise-4b
     symbols: {n: 30}
@@ -15,67 +18,37 @@ error names its line. See the README for the format; in short::
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-import re
-import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from graphcost.errors import ExpressionError, GraphFileError, GraphValidationError
+from graphcost.errors import GraphValidationError
 from graphcost.files import read_text_file, shown_path
 from graphcost.graph.dag import CycleFound, reach_counts, topological_levels
-from graphcost.graph.expr import MAX_RESULT_BITS, parse_expression, quote
-from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, ROLE_CODE, Block, Edges, Graph
+from graphcost.graph.declarations import declared_blocks, declared_symbols
+from graphcost.graph.definitions import check_edges, edges_from_definitions, parse_definitions
+from graphcost.graph.edgefile import (
+    EDGE_KINDS,
+    check_duplicates,
+    is_inside,
+    read_edge_file,
+    unknown_node_fix,
+)
+from graphcost.graph.model import INPUT, OUTPUT, ROLE_CODE, Block, Edges, Graph
+from graphcost.graph.quoting import quote
+from graphcost.graph.yamlfile import line_of, parse_yaml
 
 #: Top-level keys of a graph file. Sections read by later stages are kept in ``Graph.extra``.
 CORE_SECTIONS = ("name", "description", "symbols", "V", "D", "D'", "Dprime", "E")
 EXTRA_SECTIONS = ("g", "at", "params", "published")
-EDGE_KINDS = ("full", "diag")
-# Square brackets are allowed: `graphcost show` names expanded nodes block[i].
-_NAME = re.compile(r"^[^\s,#:{}]+$")
-_SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-}
 #: The largest YAML graph file read: composing YAML takes ~100 bytes of memory and ~0.5–2 µs
 #: per byte of an edge list (a 50 MB list took 3.6 GB). Hand-written graphs are a few KB, a
 #: node-level YAML of 10^5 edges is 1.6 MB; bigger edge lists belong in an edge file, whose
 #: reader is fast.
 MAX_GRAPH_FILE_BYTES = 8 << 20
-#: The largest edge file read (~5 million edges; reading takes ~25 bytes of memory per byte).
-MAX_EDGE_FILE_BYTES = 64 << 20
-#: What an edge file outside the graph file's folder shows of a line it cannot read.
-_NOT_QUOTED = "the line is not quoted: the edge file is outside the graph file's folder"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_TAG_FIX = "use plain strings, numbers and lists"
-#: Line starts that send an edge-file line to the careful path (blank, comment, indented).
-_SPECIAL_START = frozenset({"", "#", " ", "\t", "\f", "\v"})
-#: What sends an edge file to the general reader: a line that starts blank, indented or with
-#: '#', and any line break other than \n (str.splitlines honours them all). Substring tests
-#: are memchr-fast, unlike a multiline regular expression.
-_NOT_SIMPLE = ("\n\n", "\n ", "\n\t", "\n#", *"\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-
-
-class Located(dict):
-    """A mapping from a YAML file that remembers the line of each key (``lines``)."""
-
-    lines: dict[str, int]
-
-
-class LocatedList(list):
-    """A sequence from a YAML file that remembers the line of each item (``lines``)."""
-
-    lines: list[int]
 
 
 def load_graph(path: str | os.PathLike[str]) -> Graph:
@@ -112,137 +85,6 @@ def load_graph(path: str | os.PathLike[str]) -> Graph:
     )
     data = parse_yaml(text, shown)
     return graph_from_dict(data, path=shown, default_name=Path(path).stem)
-
-
-def parse_yaml(text: str, path: str) -> Any:
-    """Parse YAML text into plain Python values, safely, rejecting duplicate keys.
-
-    Mappings come back as :class:`Located` and sequences as :class:`LocatedList`, which carry
-    1-based line numbers for error messages.
-    """
-    # A big edge list composes into hundreds of thousands of node objects; the cyclic garbage
-    # collector's repeated scans of them cost five times the parse. The trees hold no cycles.
-    with _gc_paused():
-        try:
-            return _parse_yaml(text, path)
-        except RecursionError:
-            raise _too_deep(path, None) from None
-
-
-def _too_deep(path: str, line: int | None) -> GraphFileError:
-    """One message for YAML nested too deeply, whether Python's stack or PyYAML's bound saw it."""
-    return GraphFileError(
-        "the YAML is nested too deeply", path=path, line=line, fix="flatten the nested lists"
-    )
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _parse_yaml(text: str, path: str) -> Any:
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = error.problem or error.context or "malformed YAML"
-        if "nesting depth" in problem:  # PyYAML >= 6.0.3 bounds nesting itself
-            raise _too_deep(path, line) from None
-        raise GraphFileError(
-            f"malformed YAML: {problem}",
-            path=path,
-            line=line,
-            fix="check indentation, brackets and quoting around this line",
-        ) from None
-    except yaml.YAMLError as error:
-        raise GraphFileError(f"malformed YAML: {error}", path=path) from None
-    if node is None:
-        raise GraphFileError("the file is empty", path=path, fix="see the README for the format")
-    return _plain(node, path, set())
-
-
-def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.CollectionNode):
-        # An alias is the same node object again. Reusing a list or mapping can expand
-        # exponentially ("billion laughs") or recursively, so only scalars may be aliased.
-        if id(node) in seen:
-            raise GraphFileError(
-                "a YAML alias (*name) repeats the list or mapping anchored here",
-                path=path,
-                line=line,
-                fix="write the repeated list or mapping out in full",
-            )
-        seen.add(id(node))
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag not in _SCALAR_TAGS:
-            raise GraphFileError(
-                f"unsupported YAML tag {quote(node.tag)}",
-                path=path,
-                line=line,
-                fix=_TAG_FIX,
-            )
-        if node.tag == "tag:yaml.org,2002:str":
-            return node.value
-        try:
-            return yaml.constructor.SafeConstructor().construct_object(node)
-        except ValueError as error:  # e.g. an integer of more than 4300 digits
-            raise GraphFileError(
-                f"cannot read the value {quote(node.value, most=40)}: {error}",
-                path=path,
-                line=line,
-            ) from None
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
-            raise GraphFileError(
-                f"unsupported YAML tag {quote(node.tag)}", path=path, line=line, fix=_TAG_FIX
-            )
-        items = LocatedList(_plain(item, path, seen) for item in node.value)
-        items.lines = [item.start_mark.line + 1 for item in node.value]
-        return items
-    if isinstance(node, yaml.MappingNode):
-        if node.tag != "tag:yaml.org,2002:map":
-            raise GraphFileError(
-                f"unsupported YAML tag {quote(node.tag)}", path=path, line=line, fix=_TAG_FIX
-            )
-        mapping = Located()
-        mapping.lines = {}
-        for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
-            key = _plain(key_node, path, seen)
-            if isinstance(key, Located | LocatedList):
-                raise GraphFileError("a mapping key must be a scalar", path=path, line=key_line)
-            key = str(key)
-            if key in mapping:
-                raise GraphFileError(
-                    f"duplicate key {quote(key)} (first at line {mapping.lines[key]})",
-                    path=path,
-                    line=key_line,
-                    fix="each key may appear once: merge or rename the entries",
-                )
-            mapping[key] = _plain(value_node, path, seen)
-            mapping.lines[key] = key_line
-        return mapping
-    raise GraphFileError("unsupported YAML node", path=path, line=line)  # aliases resolve
-
-
-def line_of(container: Any, key: Any) -> int | None:
-    """The line of ``container[key]`` in a parsed file, or ``None`` when unknown."""
-    lines = getattr(container, "lines", None)
-    if lines is None:
-        return None
-    try:
-        return lines[key]
-    except (KeyError, IndexError, TypeError):
-        return None
 
 
 def graph_from_dict(
@@ -303,18 +145,12 @@ def graph_from_dict(
         raise fail("'name' must be a string", "name")
     if not isinstance(description, str):
         raise fail("'description' must be a string", "description")
-    symbols = _symbols(data, fail)
-    blocks = _declared_blocks(data, symbols, fail, path)
+    symbols = declared_symbols(data, fail)
+    blocks = declared_blocks(data, symbols, fail, path)
     index = {block.name: i for i, block in enumerate(blocks)}
     definitions = None
     if "g" in data:
         # g names each block's parents: E is derived from it, or checked against it.
-        from graphcost.graph.definitions import (
-            check_edges,
-            edges_from_definitions,
-            parse_definitions,
-        )
-
         definitions = parse_definitions(data["g"], blocks, data.get("params"), path=path)
     if "E" not in data:
         if definitions is None:
@@ -343,179 +179,6 @@ def graph_from_dict(
     )
 
 
-def _declared_blocks(
-    data: Mapping[str, Any], symbols: Mapping[str, int], fail: Any, path: str | None
-) -> list[Block]:
-    """The blocks of V, D and D' in that order: names unique, size symbols declared."""
-    blocks: list[Block] = []
-    first_line: dict[str, int | None] = {}
-    output_key = "Dprime" if "Dprime" in data else "D'"
-    for key, role in (("V", INPUT), ("D", INTERMEDIATE), (output_key, OUTPUT)):
-        if key not in data:
-            if role == INTERMEDIATE:
-                continue
-            raise fail(
-                f"missing section {quote(key)}" if role == INPUT else 'missing section "D\'"',
-                fix="declare the inputs under V and the outputs under D' (or Dprime)",
-            )
-        for block in _blocks(data[key], key, role, data, fail, path):
-            if block.name in first_line:
-                raise GraphValidationError(
-                    f"name {quote(block.name)} is declared twice "
-                    f"(first at line {first_line[block.name]})",
-                    path=path,
-                    line=block.line,
-                    fix="give every node and block a unique name",
-                )
-            first_line[block.name] = block.line
-            undeclared = sorted(block.size.names - symbols.keys())
-            if undeclared:
-                raise GraphValidationError(
-                    f"unknown symbol {quote(undeclared[0])} in the size of {quote(block.name)} "
-                    f"({block.size.text})",
-                    path=path,
-                    line=block.line,
-                    fix=f"declare it with a default value under 'symbols:', "
-                    f"e.g. symbols: {{{undeclared[0]}: 10}}",
-                )
-            blocks.append(block)
-        if role != INTERMEDIATE and not any(block.role == role for block in blocks):
-            # An empty V or D' leaves nothing to differentiate: every count would be a silent 0.
-            raise fail(
-                f"section {quote(key)} declares no {'inputs' if role == INPUT else 'outputs'}",
-                key,
-                fix="declare at least one input under V and one output under D' (or Dprime)",
-            )
-    return blocks
-
-
-def _symbols(data: Mapping[str, Any], fail: Any) -> dict[str, int]:
-    raw = data.get("symbols", {})
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise fail("'symbols' must be a mapping such as {n: 30}", "symbols")
-    symbols = {}
-    for symbol, value in raw.items():
-        if not _SYMBOL.fullmatch(symbol):
-            raise fail(
-                f"symbol name {quote(symbol)} is not an identifier",
-                symbol,
-                raw,
-                fix="use letters, digits and _ (not starting with a digit)",
-            )
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise fail(
-                f"default value of symbol {quote(symbol)} must be an integer, got {quote(value)}",
-                symbol,
-                raw,
-            )
-        if value.bit_length() > MAX_RESULT_BITS:
-            # The same bound as any value an expression may compute.
-            raise fail(
-                f"default value of symbol {quote(symbol)} ({_digits(value)}) is too large "
-                f"(over {MAX_RESULT_BITS:,} bits)",
-                symbol,
-                raw,
-                fix="give a smaller default",
-            )
-        symbols[symbol] = value
-    return symbols
-
-
-def _digits(value: int) -> str:
-    """A huge integer as its first digits and its length (printing it whole takes seconds)."""
-    if value.bit_length() < 200:
-        return str(value)
-    low = int((value.bit_length() - 1) * 0.30102999566398)  # floor(log10(value)), or one less
-    digits = low + 1 + (value >= 10 ** (low + 1))
-    return f"an integer of {digits:,} digits"
-
-
-def _blocks(
-    section: Any, key: str, role: str, data: Any, fail: Any, path: str | None
-) -> Iterable[Block]:
-    if section is None:
-        return
-    if isinstance(section, Mapping):
-        for name, size in section.items():
-            line = line_of(section, name)
-            _check_name(name, line, path)
-            if size is None or isinstance(size, bool) or not isinstance(size, int | str):
-                raise GraphValidationError(
-                    f"size of block {quote(name)} must be a positive integer or an expression, "
-                    f"got {quote(size)}",
-                    path=path,
-                    line=line,
-                    fix="write e.g. 30 or 2*n/3",
-                )
-            try:
-                expr = parse_expression(size)
-            except ExpressionError as error:
-                raise GraphValidationError(
-                    f"size of block {quote(name)}: {error.message}",
-                    path=path,
-                    line=line,
-                    fix=error.fix,
-                ) from None
-            if isinstance(size, int) and size <= 0:
-                raise GraphValidationError(
-                    f"size of block {quote(name)} is {size}, not a positive integer",
-                    path=path,
-                    line=line,
-                    fix="sizes must be at least 1",
-                )
-            yield Block(str(name), role, expr, line)
-    elif isinstance(section, list):
-        one = parse_expression(1)
-        for position, name in enumerate(section):
-            line = line_of(section, position) or line_of(data, key)
-            if not isinstance(name, str):
-                raise GraphValidationError(
-                    f"node name {quote(name)} under {key} is not a string",
-                    path=path,
-                    line=line,
-                    fix="quote it, e.g. '1'",
-                )
-            _check_name(name, line, path)
-            yield Block(name, role, one, line)
-    else:
-        raise fail(
-            f"section {key} must be a list of node names or a mapping from block name to size",
-            key,
-            fix=f"e.g. {key}: [a, b] or {key}: {{layer: n}}",
-        )
-
-
-def _check_name(name: Any, line: int | None, path: str | None) -> None:
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise GraphValidationError(
-            f"invalid name {quote(name)}",
-            path=path,
-            line=line,
-            fix="names may not be empty or contain spaces, commas, braces, '#' or ':'",
-        )
-    if not name.isprintable():
-        # A newline or terminal escape in a name would break one-line messages and tables.
-        raise GraphValidationError(
-            f"name {quote(name)} contains an invisible or control character",
-            path=path,
-            line=line,
-            fix="use printable characters only",
-        )
-    normal = name if name.isascii() else unicodedata.normalize("NFKC", name)
-    if normal != name:
-        # Python's parser reads names in g as their NFKC form: a full-width 'ｘ' in an
-        # expression would silently be the node 'x'. Only names that read as written are kept.
-        raise GraphValidationError(
-            f"name {quote(name)} is not in Unicode normal form: expressions would read it as "
-            f"{quote(normal)}",
-            path=path,
-            line=line,
-            fix=f"write it as {quote(normal)} (or another name) in NFKC form",
-        )
-
-
 def _edges(
     section: Any,
     data: Any,
@@ -533,7 +196,7 @@ def _edges(
             )
         base = Path(path).parent if path else Path.cwd()
         file = base / section["file"]
-        return read_edge_file(file, index, blocks, quote_content=_inside(file, base))
+        return read_edge_file(file, index, blocks, quote_content=is_inside(file, base))
     if not isinstance(section, list):
         raise fail("E must be a list of edges [from, to] or [from, to, diag]", "E")
     count = len(section)
@@ -555,7 +218,7 @@ def _edges(
                     f"edge {_show_edge(item)} names unknown node {quote(end)}",
                     path=path,
                     line=line or None,
-                    fix=_unknown_fix(end, index),
+                    fix=unknown_node_fix(end, index),
                 )
         kind = item[2] if len(item) == 3 else "full"
         if kind not in EDGE_KINDS:
@@ -570,156 +233,8 @@ def _edges(
         diag[position] = kind == "diag"
         lines[position] = line
     edges = Edges(src, dst, diag, lines)
-    _check_duplicates(edges, blocks, path)
+    check_duplicates(edges, blocks, path)
     return edges
-
-
-def read_edge_file(
-    file: Path,
-    index: dict[str, int],
-    blocks: list[Block],
-    *,
-    shown: str | None = None,
-    quote_content: bool = True,
-) -> Edges:
-    """Read edges from a plain text file of ``from,to`` lines (optionally ``,diag``).
-
-    Blank lines and lines starting with ``#`` are skipped; a first line ``from,to`` is taken
-    as a header. Names must be declared in the graph file. With ``quote_content`` false, error
-    messages name the line but quote nothing of it (the file may be someone's secret).
-
-    Raises
-    ------
-    GraphFileError, GraphValidationError
-    """
-    where = shown or shown_path(file)
-    text = read_text_file(
-        file,
-        what="edge file",
-        shown=where,
-        limit_bytes=MAX_EDGE_FILE_BYTES,
-        too_large_fix="count the graph at block level: declare blocks with sizes (V: {x: n}) "
-        "instead of single nodes",
-        missing_fix="give E: {file: PATH} relative to the graph file",
-    )
-    simple = _read_simple_edges(text, index)
-    if simple is not None:
-        edges = Edges(*simple)
-        _check_duplicates(edges, blocks, where)
-        return edges
-    # The general path: a flat list of fields (no per-line lists: their garbage-collector
-    # cost dominated) and one dict lookup per name; whitespace, comments, headers and errors
-    # take a slower path only where they occur.
-    lines = text.splitlines()
-    kept = [i for i, line in enumerate(lines) if line[:1] not in _SPECIAL_START]
-    if len(kept) < len(lines):
-        odd = [i for i, line in enumerate(lines) if line[:1] in _SPECIAL_START]
-        kept = sorted(kept + [i for i in odd if (s := lines[i].strip()) and s[0] != "#"])
-    if kept and [f.strip() for f in lines[kept[0]].split(",")[:2]] in (
-        ["from", "to"],
-        ["source", "target"],
-    ):
-        del kept[0]
-    data = lines if len(kept) == len(lines) else [lines[i] for i in kept]
-    width = np.array([line.count(",") for line in data], dtype=np.int64) + 1
-    flat = ",".join(data).split(",") if data else []
-    first = np.cumsum(width) - width
-    wide = np.flatnonzero(width != 2).tolist()
-    kinds = {i: flat[first[i] + 2].strip() if width[i] == 3 else None for i in wide}
-    for i in wide:
-        if kinds[i] not in EDGE_KINDS:
-            got = f", got {quote(data[i].strip())}" if quote_content else f" ({_NOT_QUOTED})"
-            raise GraphFileError(
-                f"expected 'from,to' or 'from,to,diag'{got}",
-                path=where,
-                line=kept[i] + 1,
-            )
-    ends = []
-    for column in (0, 1):
-        names = flat[column::2] if not wide else [flat[j] for j in (first + column).tolist()]
-        codes = np.array([index.get(name, -1) for name in names], dtype=np.int64)
-        for i in np.flatnonzero(codes < 0).tolist():
-            name = names[i].strip()
-            if name not in index:
-                if not quote_content:
-                    raise GraphValidationError(
-                        f"edge names a node that is not declared ({_NOT_QUOTED})",
-                        path=where,
-                        line=kept[i] + 1,
-                        fix="declare it under V, D or D' first",
-                    )
-                raise GraphValidationError(
-                    f"edge names unknown node {quote(name)}",
-                    path=where,
-                    line=kept[i] + 1,
-                    fix=_unknown_fix(name, index),
-                )
-            codes[i] = index[name]
-        ends.append(codes)
-    diag = np.zeros(len(data), dtype=bool)
-    diag[[i for i in wide if kinds[i] == "diag"]] = True
-    edges = Edges(ends[0], ends[1], diag, np.array(kept, dtype=np.int64) + 1)
-    _check_duplicates(edges, blocks, where)
-    return edges
-
-
-def _inside(file: Path, folder: Path) -> bool:
-    """Whether ``file`` resolves (through symlinks and ``..``) to a place inside ``folder``.
-
-    Only such an edge file may be quoted in messages: ``E: {file: /etc/passwd}`` must not
-    show a line of /etc/passwd.
-    """
-    try:
-        return Path(os.path.realpath(file)).is_relative_to(os.path.realpath(folder))
-    except (OSError, ValueError):
-        return False
-
-
-def _read_simple_edges(
-    text: str, index: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """The common edge file, fast: exactly ``from,to`` on every line, an optional header.
-
-    Returns ``None`` (the general reader takes over) on anything else: blank, comment or
-    indented lines, ``\r`` or other line breaks, a third column, or a name not found as is.
-    """
-    body = text[:-1] if text.endswith("\n") else text
-    if not body or body[0] in " \t#\n" or any(mark in body for mark in _NOT_SIMPLE):
-        return None
-    raw = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
-    breaks = np.flatnonzero(raw == ord("\n"))
-    commas = np.flatnonzero(raw == ord(","))
-    per_line = np.diff(np.searchsorted(commas, np.r_[breaks, raw.size]), prepend=0)
-    if not np.all(per_line == 1):
-        return None
-    flat = body.replace("\n", ",").split(",")
-    first = 1 if [flat[0].strip(), flat[1].strip()] in (["from", "to"], ["source", "target"]) else 0
-    ends = []
-    for column in (0, 1):
-        names = flat[2 * first + column :: 2]
-        try:
-            ends.append(np.fromiter(map(index.__getitem__, names), np.int64, count=len(names)))
-        except KeyError:
-            return None
-    lines = np.arange(first + 1, len(per_line) + 1, dtype=np.int64)
-    return ends[0], ends[1], np.zeros(len(lines), dtype=bool), lines
-
-
-def _check_duplicates(edges: Edges, blocks: list[Block], path: str | None) -> None:
-    if not len(edges):
-        return
-    code = edges.src * len(blocks) + edges.dst
-    order = np.argsort(code, kind="stable")
-    repeated = np.flatnonzero(code[order][1:] == code[order][:-1])
-    if repeated.size:
-        first, second = order[repeated[0]], order[repeated[0] + 1]
-        a, b = blocks[edges.src[second]].name, blocks[edges.dst[second]].name
-        raise GraphValidationError(
-            f"edge [{a}, {b}] is given twice (first at line {edges.line[first]})",
-            path=path,
-            line=int(edges.line[second]) or None,
-            fix="list each edge once (a full edge already contains the diag one)",
-        )
 
 
 def _check_roles(edges: Edges, blocks: list[Block], path: str | None) -> None:
@@ -829,11 +344,3 @@ def _plain_or_quoted(part: Any) -> str:
     if isinstance(part, str) and part.isprintable() and len(part) <= 60:
         return part
     return quote(part)
-
-
-def _unknown_fix(name: Any, index: Mapping[str, int]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(str(name), list(index)[:10_000], n=1)
-    hint = f"did you mean {quote(close[0])}? " if close else ""
-    return f"{hint}declare it under V, D or D' first"

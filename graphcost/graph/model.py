@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import ExpressionError, SizeError, UsageError
-from graphcost.graph.expr import Expr, quote
+from graphcost.graph.expr import Expr
+from graphcost.graph.quoting import quote
 
 INPUT = "V"
 INTERMEDIATE = "D"

@@ -1,0 +1,193 @@
+"""Reading an edge file (``E: {file: edges.csv}``): plain ``from,to`` lines, fast, bounded.
+
+:func:`read_edge_file` takes the common file (exactly ``from,to`` on every line) on a
+vectorised fast path and anything else (blank lines, comments, a header, a third ``diag``
+column, whitespace) on a general path that is still one pass of string operations. An edge
+file outside the graph file's folder is never quoted in messages (:func:`is_inside`): the
+line is named, its content is not. :func:`check_duplicates` and :func:`unknown_node_fix` are
+shared with the ``E:`` list of the graph file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graphcost.errors import GraphFileError, GraphValidationError
+from graphcost.files import read_text_file, shown_path
+from graphcost.graph.model import Block, Edges
+from graphcost.graph.quoting import quote
+
+EDGE_KINDS = ("full", "diag")
+#: The largest edge file read (~5 million edges; reading takes ~25 bytes of memory per byte).
+MAX_EDGE_FILE_BYTES = 64 << 20
+#: What an edge file outside the graph file's folder shows of a line it cannot read.
+_NOT_QUOTED = "the line is not quoted: the edge file is outside the graph file's folder"
+#: Line starts that send an edge-file line to the careful path (blank, comment, indented).
+_SPECIAL_START = frozenset({"", "#", " ", "\t", "\f", "\v"})
+#: What sends an edge file to the general reader: a line that starts blank, indented or with
+#: '#', and any line break other than \n (str.splitlines honours them all). Substring tests
+#: are memchr-fast, unlike a multiline regular expression.
+_NOT_SIMPLE = ("\n\n", "\n ", "\n\t", "\n#", *"\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def read_edge_file(
+    file: Path,
+    index: dict[str, int],
+    blocks: list[Block],
+    *,
+    shown: str | None = None,
+    quote_content: bool = True,
+) -> Edges:
+    """Read edges from a plain text file of ``from,to`` lines (optionally ``,diag``).
+
+    Blank lines and lines starting with ``#`` are skipped; a first line ``from,to`` is taken
+    as a header. Names must be declared in the graph file. With ``quote_content`` false, error
+    messages name the line but quote nothing of it (the file may be someone's secret).
+
+    Raises
+    ------
+    GraphFileError, GraphValidationError
+    """
+    where = shown or shown_path(file)
+    text = read_text_file(
+        file,
+        what="edge file",
+        shown=where,
+        limit_bytes=MAX_EDGE_FILE_BYTES,
+        too_large_fix="count the graph at block level: declare blocks with sizes (V: {x: n}) "
+        "instead of single nodes",
+        missing_fix="give E: {file: PATH} relative to the graph file",
+    )
+    simple = _read_simple_edges(text, index)
+    if simple is not None:
+        edges = Edges(*simple)
+        check_duplicates(edges, blocks, where)
+        return edges
+    # The general path: a flat list of fields (no per-line lists: their garbage-collector
+    # cost dominated) and one dict lookup per name; whitespace, comments, headers and errors
+    # take a slower path only where they occur.
+    lines = text.splitlines()
+    kept = [i for i, line in enumerate(lines) if line[:1] not in _SPECIAL_START]
+    if len(kept) < len(lines):
+        odd = [i for i, line in enumerate(lines) if line[:1] in _SPECIAL_START]
+        kept = sorted(kept + [i for i in odd if (s := lines[i].strip()) and s[0] != "#"])
+    if kept and [f.strip() for f in lines[kept[0]].split(",")[:2]] in (
+        ["from", "to"],
+        ["source", "target"],
+    ):
+        del kept[0]
+    data = lines if len(kept) == len(lines) else [lines[i] for i in kept]
+    width = np.array([line.count(",") for line in data], dtype=np.int64) + 1
+    flat = ",".join(data).split(",") if data else []
+    first = np.cumsum(width) - width
+    wide = np.flatnonzero(width != 2).tolist()
+    kinds = {i: flat[first[i] + 2].strip() if width[i] == 3 else None for i in wide}
+    for i in wide:
+        if kinds[i] not in EDGE_KINDS:
+            got = f", got {quote(data[i].strip())}" if quote_content else f" ({_NOT_QUOTED})"
+            raise GraphFileError(
+                f"expected 'from,to' or 'from,to,diag'{got}",
+                path=where,
+                line=kept[i] + 1,
+            )
+    ends = []
+    for column in (0, 1):
+        names = flat[column::2] if not wide else [flat[j] for j in (first + column).tolist()]
+        codes = np.array([index.get(name, -1) for name in names], dtype=np.int64)
+        for i in np.flatnonzero(codes < 0).tolist():
+            name = names[i].strip()
+            if name not in index:
+                if not quote_content:
+                    raise GraphValidationError(
+                        f"edge names a node that is not declared ({_NOT_QUOTED})",
+                        path=where,
+                        line=kept[i] + 1,
+                        fix="declare it under V, D or D' first",
+                    )
+                raise GraphValidationError(
+                    f"edge names unknown node {quote(name)}",
+                    path=where,
+                    line=kept[i] + 1,
+                    fix=unknown_node_fix(name, index),
+                )
+            codes[i] = index[name]
+        ends.append(codes)
+    diag = np.zeros(len(data), dtype=bool)
+    diag[[i for i in wide if kinds[i] == "diag"]] = True
+    edges = Edges(ends[0], ends[1], diag, np.array(kept, dtype=np.int64) + 1)
+    check_duplicates(edges, blocks, where)
+    return edges
+
+
+def is_inside(file: Path, folder: Path) -> bool:
+    """Whether ``file`` resolves (through symlinks and ``..``) to a place inside ``folder``.
+
+    Only such an edge file may be quoted in messages: ``E: {file: /etc/passwd}`` must not
+    show a line of /etc/passwd.
+    """
+    try:
+        return Path(os.path.realpath(file)).is_relative_to(os.path.realpath(folder))
+    except (OSError, ValueError):
+        return False
+
+
+def _read_simple_edges(
+    text: str, index: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The common edge file, fast: exactly ``from,to`` on every line, an optional header.
+
+    Returns ``None`` (the general reader takes over) on anything else: blank, comment or
+    indented lines, ``\r`` or other line breaks, a third column, or a name not found as is.
+    """
+    body = text[:-1] if text.endswith("\n") else text
+    if not body or body[0] in " \t#\n" or any(mark in body for mark in _NOT_SIMPLE):
+        return None
+    raw = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
+    breaks = np.flatnonzero(raw == ord("\n"))
+    commas = np.flatnonzero(raw == ord(","))
+    per_line = np.diff(np.searchsorted(commas, np.r_[breaks, raw.size]), prepend=0)
+    if not np.all(per_line == 1):
+        return None
+    flat = body.replace("\n", ",").split(",")
+    first = 1 if [flat[0].strip(), flat[1].strip()] in (["from", "to"], ["source", "target"]) else 0
+    ends = []
+    for column in (0, 1):
+        names = flat[2 * first + column :: 2]
+        try:
+            ends.append(np.fromiter(map(index.__getitem__, names), np.int64, count=len(names)))
+        except KeyError:
+            return None
+    lines = np.arange(first + 1, len(per_line) + 1, dtype=np.int64)
+    return ends[0], ends[1], np.zeros(len(lines), dtype=bool), lines
+
+
+def check_duplicates(edges: Edges, blocks: list[Block], path: str | None) -> None:
+    """Refuse an edge given twice, naming both lines (``GraphValidationError``)."""
+    if not len(edges):
+        return
+    code = edges.src * len(blocks) + edges.dst
+    order = np.argsort(code, kind="stable")
+    repeated = np.flatnonzero(code[order][1:] == code[order][:-1])
+    if repeated.size:
+        first, second = order[repeated[0]], order[repeated[0] + 1]
+        a, b = blocks[edges.src[second]].name, blocks[edges.dst[second]].name
+        raise GraphValidationError(
+            f"edge [{a}, {b}] is given twice (first at line {edges.line[first]})",
+            path=path,
+            line=int(edges.line[second]) or None,
+            fix="list each edge once (a full edge already contains the diag one)",
+        )
+
+
+def unknown_node_fix(name: Any, index: Mapping[str, int]) -> str:
+    """The fix for an edge naming an undeclared node: the closest declared name, if any."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(index)[:10_000], n=1)
+    hint = f"did you mean {quote(close[0])}? " if close else ""
+    return f"{hint}declare it under V, D or D' first"
