@@ -28,9 +28,20 @@ def outputs_at(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> np.ndar
 
 
 def finite_differences(
-    model: NumericModel, inputs: Mapping[int, np.ndarray], *, step: float = 1e-6
+    model: NumericModel,
+    inputs: Mapping[int, np.ndarray],
+    *,
+    step: float = 1e-6,
+    rounding: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """∂D'/∂V by central differences (seed 002's check), step ``step·max(1, |x_k|)``.
+
+    Parameters
+    ----------
+    rounding
+        When given, a list that receives, column by column, the rounding error of each
+        difference quotient, eps·(|f(x+h)| + |f(x−h)|)/(2h): what it cannot resolve (a
+        derivative of 1e-300 is below it, whatever the function).
 
     Returns
     -------
@@ -55,7 +66,7 @@ def finite_differences(
             plus[block][i] += h
             minus[block][i] -= h
             try:
-                columns.append((outputs_at(model, plus) - outputs_at(model, minus)) / (2 * h))
+                high, low = outputs_at(model, plus), outputs_at(model, minus)
             except EvaluationError as error:
                 # The point is inside the domain (evaluated before), x ± h is not.
                 name = model.node_names([block])[i]
@@ -66,6 +77,9 @@ def finite_differences(
                     line=error.line,
                     fix="use a smaller --step or a point farther from the edge of the domain",
                 ) from None
+            columns.append((high - low) / (2 * h))
+            if rounding is not None:
+                rounding.append(_EPSILON * (np.abs(high) + np.abs(low)) / (2 * h))
     width = sum(model.sizes[b] for b in model.outputs)
     return np.column_stack(columns) if columns else np.zeros((width, 0))
 
@@ -74,6 +88,7 @@ def finite_differences(
 #: both recursions are exact up to rounding (~eps·depth relative to |J|abs), while a central
 #: difference carries a truncation error of order step² (1e-12 at the default step) on top.
 AGREEMENT_FACTOR = 1e-4
+_EPSILON = float(np.finfo(float).eps)
 
 
 @dataclass(frozen=True)
@@ -204,10 +219,11 @@ def check_jacobians(
     - forward vs backward: per entry, ``|J_fwd − J_bwd| ≤ agreement·|J|abs``;
     - each against central differences D(h): ``|J − D(h)| − |D(2h) − D(h)| ≤
       tolerance·max|J|abs``. ``|D(2h) − D(h)|`` is three times Richardson's estimate of
-      D(h)'s truncation error (of order h²) and also carries its rounding error (of order
-      eps·|f|/h), so what finite differences cannot resolve is not counted against the
-      recursions; the scale is the largest entry of |J|abs because those errors are of the
-      size of the function, not of each entry.
+      D(h)'s truncation error (of order h²) and usually its rounding error (of order
+      eps·|f|/h), to which four times that rounding bound is added (near underflow both
+      differences can be exactly 0), so what finite differences cannot resolve is not
+      counted against the recursions; the scale is the largest entry of |J|abs because those
+      errors are of the size of the function, not of each entry.
 
     Parameters
     ----------
@@ -230,8 +246,11 @@ def check_jacobians(
     ahead = recursion("forward", model, inputs, values, factors)
     behind = recursion("backward", model, inputs, values, factors)
     magnitude = term_magnitudes(model, values, factors)
-    reference = finite_differences(model, inputs, step=step)
+    rounding: list[np.ndarray] = []
+    reference = finite_differences(model, inputs, step=step, rounding=rounding)
     allowance = np.abs(finite_differences(model, inputs, step=2 * step) - reference)
+    if rounding:
+        allowance = allowance + 4 * np.column_stack(rounding)
     largest = float(np.max(magnitude)) if magnitude.size else 0.0
     comparisons = [
         compare(
