@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from graphcost.eliminate.engine import elimination_problem
+from graphcost.eliminate.problem import elimination_problem
 from graphcost.eliminate.strategies import run_strategy
 from graphcost.graph.loader import load_graph
 from tests.conftest import BENCHMARK_NAMES, BENCHMARKS, ROOT

@@ -10,8 +10,8 @@ from click.testing import CliRunner, Result
 
 from graphcost.cli import cli
 from graphcost.cli.strategies import parse_specs
-from graphcost.eliminate.engine import EliminationProblem
-from graphcost.eliminate.strategies import STRATEGIES, Strategy, StrategyOptions, StrategyOutcome
+from graphcost.eliminate.problem import EliminationProblem
+from graphcost.eliminate.registry import STRATEGIES, Strategy, StrategyOptions, StrategyOutcome
 from tests.conftest import GRAPHS
 
 SEED_004 = str(GRAPHS / "seed-004-expression.yaml")

@@ -12,14 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphcost.count.recursions import count, count_symbolic
-from graphcost.eliminate.engine import (
-    BitMatrixState,
-    EliminationState,
-    eliminate,
-    elimination_problem,
-    node_engine,
-    problem_from_edges,
-)
+from graphcost.eliminate.bitmatrix import BitMatrixState
+from graphcost.eliminate.engine import EliminationState, eliminate, node_engine
+from graphcost.eliminate.problem import elimination_problem, problem_from_edges
 from graphcost.errors import GraphTooLargeError, UsageError
 from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS

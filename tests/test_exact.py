@@ -10,16 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphcost.eliminate.engine import eliminate, elimination_problem, problem_from_edges
-from graphcost.eliminate.exact import (
-    MAX_INTERMEDIATES,
-    CutBound,
-    cut_weights,
-    lower_bound,
-    solve,
-)
-from graphcost.eliminate.search import BitKernel
-from graphcost.eliminate.strategies import STRATEGIES, StrategyOptions, run_strategy
+from graphcost.eliminate.bound import CutBound, cut_weights, lower_bound
+from graphcost.eliminate.engine import eliminate
+from graphcost.eliminate.exact import MAX_INTERMEDIATES, solve
+from graphcost.eliminate.kernels import BitKernel
+from graphcost.eliminate.problem import elimination_problem, problem_from_edges
+from graphcost.eliminate.registry import STRATEGIES, StrategyOptions
+from graphcost.eliminate.strategies import run_strategy
 from graphcost.errors import UsageError
 from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS

@@ -9,18 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphcost.eliminate.engine import EliminationState, eliminate, elimination_problem
-from graphcost.eliminate.search import (
-    BitKernel,
-    Restart,
-    StateKernel,
-    anneal,
-    kernel_for,
-    order_cost,
-    search_order,
-    start_order,
-)
-from graphcost.eliminate.strategies import StrategyOptions, run_strategy
+from graphcost.eliminate.engine import EliminationState, eliminate
+from graphcost.eliminate.kernels import BitKernel, StateKernel, kernel_for, order_cost
+from graphcost.eliminate.problem import elimination_problem
+from graphcost.eliminate.registry import StrategyOptions
+from graphcost.eliminate.search import Restart, anneal, search_order, start_order
+from graphcost.eliminate.strategies import run_strategy
 from graphcost.errors import UsageError
 from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import BENCHMARKS, GRAPHS
@@ -130,7 +124,7 @@ def test_jobs_run_independent_restarts_on_processes_with_the_same_answer() -> No
 def test_the_search_stops_at_a_proven_lower_bound() -> None:
     """PropaneCombustion: the min-cut bound (88) is reached, so the order is proven optimal and
     the search stops there, before its iteration budget is used up."""
-    from graphcost.eliminate.exact import lower_bound
+    from graphcost.eliminate.bound import lower_bound
 
     problem = elimination_problem(load_graph(BENCHMARKS / "PropaneCombustion.yaml"))
     bound = lower_bound(problem)

@@ -11,24 +11,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphcost.cli.strategies import write_order
-from graphcost.eliminate.engine import (
+from graphcost.eliminate.engine import EliminationState, eliminate
+from graphcost.eliminate.heuristics import read_order
+from graphcost.eliminate.problem import (
     EliminationProblem,
-    EliminationState,
-    eliminate,
     elimination_problem,
     problem_from_edges,
 )
-from graphcost.eliminate.strategies import (
+from graphcost.eliminate.registry import (
     ALIASES,
     STRATEGIES,
     Strategy,
     StrategyOptions,
     StrategyOutcome,
     get_strategy,
-    read_order,
     register,
-    run_strategy,
 )
+from graphcost.eliminate.strategies import run_strategy
 from graphcost.errors import GraphFileError, UsageError
 from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS

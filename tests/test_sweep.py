@@ -369,7 +369,7 @@ def test_sweep_strategy_columns(runner) -> None:
 
 def test_sweep_strategy_runs_with_the_given_budget(runner, monkeypatch) -> None:
     """--seed, --time-limit and --iterations reach the strategy at every point."""
-    from graphcost.eliminate.strategies import STRATEGIES, Strategy, StrategyOutcome
+    from graphcost.eliminate.registry import STRATEGIES, Strategy, StrategyOutcome
 
     seen = []
 

@@ -45,7 +45,7 @@ class StrategyRequest:
     save_order: str | None
 
     def options(self) -> Any:
-        from graphcost.eliminate.strategies import StrategyOptions
+        from graphcost.eliminate.registry import StrategyOptions
 
         return StrategyOptions(
             seed=self.seed,
@@ -73,7 +73,7 @@ class StrategyRequest:
         -------
         list of StrategyResult
         """
-        from graphcost.eliminate.engine import elimination_problem
+        from graphcost.eliminate.problem import elimination_problem
 
         problem = elimination_problem(graph, values, level="node" if nodes else "auto")
         results, skipped = self.run(problem)
@@ -89,7 +89,8 @@ class StrategyRequest:
 
     def run(self, problem: Any) -> tuple[list[Any], list[str]]:
         """Run every requested strategy; under ``all``, one that does not apply is skipped."""
-        from graphcost.eliminate.strategies import STRATEGIES, run_strategy
+        from graphcost.eliminate.registry import STRATEGIES
+        from graphcost.eliminate.strategies import run_strategy
         from graphcost.errors import GraphcostError
         from graphcost.parallel.signals import terminate_as_interrupt
 
@@ -122,7 +123,7 @@ def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     specs, everything
         The strategy specs in order (duplicates dropped), and whether ``all`` was given.
     """
-    from graphcost.eliminate.strategies import ALIASES, STRATEGIES
+    from graphcost.eliminate.registry import ALIASES, STRATEGIES
 
     known = set(STRATEGIES) | set(ALIASES) | {"all"}
     specs: list[str] = []

@@ -120,7 +120,7 @@ def sweep(
     """
     from graphcost.count.sweep import run_sweep
     from graphcost.count.sweep_plan import parse_over, plan_sweep
-    from graphcost.eliminate.strategies import StrategyOptions
+    from graphcost.eliminate.registry import StrategyOptions
     from graphcost.report.render import MAX_TABLE_ROWS
     from graphcost.report.writers import CsvRowFile
 

@@ -119,7 +119,7 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
 
 
 def _chain(graph: Graph, values: Mapping[str, int] | None) -> list[int]:
-    from graphcost.eliminate.engine import elimination_problem
+    from graphcost.eliminate.problem import elimination_problem
 
     path, reason = elimination_problem(graph, values, level="block").chain_path()
     if reason is not None:

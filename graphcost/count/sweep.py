@@ -180,7 +180,7 @@ class PointTask:
         row = tuple(record[column] for column in record_columns(self.symbols))
         if self.strategy is None:
             return row
-        from graphcost.eliminate.engine import elimination_problem
+        from graphcost.eliminate.problem import elimination_problem
         from graphcost.eliminate.strategies import run_strategy
 
         problem = elimination_problem(self.graph, values, level=level)

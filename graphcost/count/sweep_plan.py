@@ -236,7 +236,7 @@ def plan_sweep(
 
     convention = get_convention(convention).name
     if strategy is not None:
-        from graphcost.eliminate.strategies import get_strategy
+        from graphcost.eliminate.registry import get_strategy
 
         get_strategy(strategy)
     values = dict(values or {})

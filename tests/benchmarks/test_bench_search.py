@@ -21,8 +21,10 @@ import time
 
 import pytest
 
-from graphcost.eliminate.engine import eliminate, elimination_problem, problem_from_edges
-from graphcost.eliminate.strategies import StrategyOptions, run_strategy
+from graphcost.eliminate.engine import eliminate
+from graphcost.eliminate.problem import elimination_problem, problem_from_edges
+from graphcost.eliminate.registry import StrategyOptions
+from graphcost.eliminate.strategies import run_strategy
 from graphcost.graph.loader import load_graph
 from tests.benchmarks.conftest import verdict
 from tests.conftest import BENCHMARK_NAMES, GRAPHS

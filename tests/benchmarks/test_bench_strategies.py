@@ -16,8 +16,10 @@ import time
 import pytest
 
 from graphcost.count.recursions import count
-from graphcost.eliminate.engine import eliminate, problem_from_edges
-from graphcost.eliminate.strategies import StrategyOptions, run_strategy
+from graphcost.eliminate.engine import eliminate
+from graphcost.eliminate.problem import problem_from_edges
+from graphcost.eliminate.registry import StrategyOptions
+from graphcost.eliminate.strategies import run_strategy
 from graphcost.graph.loader import graph_from_dict
 
 NODES, EDGES, INPUTS, OUTPUTS = 10_000, 100_000, 100, 100

@@ -1,0 +1,226 @@
+"""The cheap elimination strategies: orders found without search.
+
+``forward``
+    The intermediates in topological order, earliest in D's file order first (D's file order
+    itself when that is topological): forward recursion.
+``backward`` (alias ``reverse``)
+    The forward order reversed: backward recursion.
+``markowitz``
+    Repeatedly the vertex with the smallest |preds|·|succs| in the current graph (at block
+    level: the smallest scalar cost of eliminating the whole block now); ties go to the vertex
+    earliest in D's file order.
+``chain``
+    For a chain of blocks x → B1 → … → B_{L-1} → y: the matrix-chain bracketing optimum over
+    whole-block orders, by the O(L³) dynamic programme (full and diag edges).
+``order``
+    An explicit order, ``order:a,b,c`` or ``order:PATH`` (a file with one name per line, read by
+    :func:`read_order`).
+
+Each registers itself in :mod:`graphcost.eliminate.registry` on import; their orders are scored
+by :func:`graphcost.eliminate.strategies.run_strategy`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+from pathlib import Path
+
+import numpy as np
+
+from graphcost.eliminate.bitmatrix import BitMatrixState
+from graphcost.eliminate.engine import EliminationState, node_engine
+from graphcost.eliminate.problem import EliminationProblem
+from graphcost.eliminate.registry import StrategyOptions, StrategyOutcome, register
+from graphcost.errors import GraphFileError, UsageError
+
+
+def _numeric(problem: EliminationProblem, strategy: str) -> None:
+    if problem.symbolic:
+        raise UsageError(
+            f"strategy {strategy!r} compares costs and needs numeric sizes",
+            fix="give symbol values (the defaults, or --set) instead of symbolic sizes",
+        )
+
+
+@register("forward", description="topological order (forward recursion)")
+def forward(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutcome:
+    """Intermediates in topological order, ties to the earliest in D's file order."""
+    return StrategyOutcome(tuple(problem.topological_order()))
+
+
+@register("backward", aliases=("reverse",), description="reverse topological order (backward)")
+def backward(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutcome:
+    """The forward order reversed."""
+    return StrategyOutcome(tuple(reversed(problem.topological_order())))
+
+
+@register(
+    "markowitz",
+    description="smallest |preds|·|succs| first, ties to the earliest vertex in D's order",
+)
+def markowitz(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutcome:
+    """Greedy Markowitz order.
+
+    Repeatedly eliminates the vertex whose elimination costs the fewest multiplications in the
+    current graph (|preds|·|succs| at node level), ties broken by D's file order. A heap holds
+    (cost, position, vertex); after each elimination only the neighbours' costs change, so only
+    they get fresh entries, and an entry whose cost is no longer current is skipped when popped.
+    """
+    _numeric(problem, "markowitz")
+    if node_engine(problem, options.engine) == "bits":
+        return StrategyOutcome(tuple(_markowitz_bits(problem)))
+    state = EliminationState(problem)
+    position = problem.position
+    heap = [(state.cost(v), position[v], v) for v in problem.intermediates]
+    heapq.heapify(heap)
+    done: set[int] = set()
+    order: list[int] = []
+    while heap:
+        cost, _, vertex = heapq.heappop(heap)
+        if vertex in done or cost != state.cost(vertex):
+            continue
+        neighbours = state.preds[vertex] | state.succs[vertex]
+        state.eliminate(vertex)
+        done.add(vertex)
+        order.append(vertex)
+        for other in neighbours:
+            if other in position and other not in done:
+                heapq.heappush(heap, (state.cost(other), position[other], other))
+    return StrategyOutcome(tuple(order))
+
+
+def _markowitz_bits(problem: EliminationProblem) -> list[int]:
+    """Markowitz on bit matrices: the (cost, position) minimum is a vectorised argmin over one
+    int64 key per vertex, cost·(|D| + 1) + position, refreshed for the neighbours only."""
+    state = BitMatrixState(problem)
+    stride = len(problem.intermediates) + 1
+    done = np.iinfo(np.int64).max
+    key = np.full(len(problem.names), done, dtype=np.int64)
+    rank = np.full(len(problem.names), -1, dtype=np.int64)
+    members = np.array(problem.intermediates, dtype=np.int64)
+    rank[members] = np.arange(len(members))
+    key[members] = state.indegree[members] * state.outdegree[members] * stride + rank[members]
+    order: list[int] = []
+    for _ in range(len(members)):
+        vertex = int(np.argmin(key))
+        state.eliminate(vertex)
+        touched = np.concatenate(state.last_neighbours)
+        key[vertex] = done
+        order.append(vertex)
+        touched = touched[(rank[touched] >= 0) & (key[touched] != done)]
+        key[touched] = state.indegree[touched] * state.outdegree[touched] * stride + rank[touched]
+    return order
+
+
+@register("chain", description="matrix-chain bracketing optimum for a chain of blocks (O(L³))")
+def chain(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutcome:
+    """The cheapest whole-block order of a chain x → B1 → … → y, by the matrix-chain DP.
+
+    The Jacobian of a chain is the product of its L local Jacobians; eliminating the interior
+    vertex B_k multiplies the two (partial) products that meet at B_k. A bracketing is therefore
+    a binary tree whose root splits at the vertex eliminated last; the order is the tree in
+    post-order. Edges may be full or diag (a product of diag factors stays diag).
+
+    Raises
+    ------
+    UsageError
+        When the graph is not a chain, or its sizes are symbolic.
+    """
+    _numeric(problem, "chain")
+    path = _chain_path(problem)
+    dims = [problem.sizes[v] for v in path]
+    kinds = [(a, b) in problem.diag for a, b in itertools.pairwise(path)]
+    count = len(path) - 1  # factors
+    # best[i][j]: cheapest product of factors i..j-1 (the segment from path[i] to path[j]).
+    best = [[0] * (count + 1) for _ in range(count + 1)]
+    split = [[0] * (count + 1) for _ in range(count + 1)]
+    is_diag = [[False] * (count + 1) for _ in range(count + 1)]
+    for i in range(count):
+        is_diag[i][i + 1] = kinds[i]
+    for length in range(2, count + 1):
+        for i in range(count - length + 1):
+            j = i + length
+            choice = None
+            for k in range(i + 1, j):
+                left, right = is_diag[i][k], is_diag[k][j]
+                if left:
+                    step = dims[k] if right else dims[k] * dims[j]
+                else:
+                    step = dims[i] * dims[k] if right else dims[i] * dims[k] * dims[j]
+                total = best[i][k] + best[k][j] + step
+                if choice is None or total < choice:
+                    choice, split[i][j] = total, k
+            best[i][j] = choice
+            is_diag[i][j] = is_diag[i][split[i][j]] and is_diag[split[i][j]][j]
+    order: list[int] = []
+
+    def visit(i: int, j: int) -> None:
+        if j - i < 2:
+            return
+        k = split[i][j]
+        visit(i, k)
+        visit(k, j)
+        order.append(path[k])
+
+    visit(0, count)
+    return StrategyOutcome(tuple(order))
+
+
+def _chain_path(problem: EliminationProblem) -> list[int]:
+    """The vertices of a chain input → intermediates → output, or a UsageError saying why not."""
+    path, reason = problem.chain_path()
+    if reason is not None:
+        raise UsageError(
+            f"strategy 'chain' needs a chain-structured graph (one input block, one output block, "
+            f"each block's only successor the next one), but {reason}",
+            fix="use markowitz or optimal for other graphs",
+        )
+    return path
+
+
+@register(
+    "order",
+    description="an explicit order: order:a,b,c or order:PATH (one name per line)",
+    takes_argument=True,
+)
+def explicit_order(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutcome:
+    """The order given in ``options.argument``: an existing file's lines, else a comma list."""
+    argument = options.argument or ""
+    if os.path.lexists(argument):  # a FIFO or folder too: read_order says what is wrong
+        return StrategyOutcome(tuple(read_order(argument)))
+    names = [part.strip() for part in argument.split(",") if part.strip()]
+    if len(names) == 1 and names[0] not in problem.index:
+        raise GraphFileError(
+            "no such order file, and not a vertex name either",
+            path=names[0],
+            fix="give order:PATH of an existing file, or order:a,b,c with vertex names",
+        )
+    return StrategyOutcome(tuple(names))
+
+
+def read_order(path: str | Path) -> list[str]:
+    """Read an order file: one vertex name per line; blank lines and ``#`` comments skipped.
+
+    Raises
+    ------
+    GraphFileError
+        When the file cannot be read.
+    """
+    from graphcost.files import read_text_file
+
+    # A FIFO or device is refused before it is opened (reading one would block or never end).
+    text = read_text_file(
+        path,
+        what="order file",
+        limit_bytes=16 << 20,
+        too_large_fix="give one vertex name per line",
+        missing="cannot read the order file: no such file",
+    )
+    names = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.append(line)
+    return names
