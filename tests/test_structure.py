@@ -10,6 +10,7 @@ import sympy
 
 from graphcost.errors import GraphTooLargeError
 from graphcost.graph.loader import graph_from_dict, load_graph
+from graphcost.jacobian import expansion as expansion_module
 from graphcost.jacobian import structure as structure_module
 from graphcost.jacobian.structure import (
     block_structure,
@@ -117,7 +118,7 @@ def test_expanding_a_huge_graph_refuses_at_once() -> None:
 
 
 def test_edge_limit_alone_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(structure_module, "MAX_EDGES", 100)
+    monkeypatch.setattr(expansion_module, "MAX_EDGES", 100)
     graph = _ex4b()
     with pytest.raises(GraphTooLargeError, match="61 nodes and 810 edges"):
         expand(graph, graph.sizes({"n": 30}))  # 30·20 + 20·10 + 10 edges

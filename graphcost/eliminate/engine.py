@@ -13,14 +13,17 @@ Two levels, one definition:
     One vertex per node; the graph is held as Python sets per vertex, so eliminating j costs
     O(|preds(j)|·|succs(j)|) C-level set work and graphs of 10^4 nodes and 10^5 edges are fine.
 ``block``
-    One vertex per block of ``size`` nodes, edges *full* or *diag*. Eliminating a whole block J
-    composes I→J (kind a) with J→K (kind b) into a fill I→K that is diag only if both are; it
-    costs, in scalar multiplications, s_I·s_J·s_K (full·full), s_I·s_J (full·diag), s_J·s_K
-    (diag·full) or s_J (diag·diag). Joined with an existing I→K edge the result is full unless
-    both are diag. Additions = multiplications − the node-level pairs that did not exist yet.
-    Since no block has edges inside itself, this equals eliminating J's nodes one after the
-    other at node level (tested), in time independent of the sizes, which may be ints or sympy
-    expressions (symbolic costs).
+    One vertex per block (a shape of nodes), each edge with an index pattern
+    (:mod:`graphcost.jacobian.blocks`; *full* and *diag* among them). Eliminating a whole block
+    J composes I→J with J→K into a fill I→K (``compose``) and costs the number of node triples
+    i→j→k (``compose_cost``: s_I·s_J·s_K for full·full, s_J for diag·diag, n·m for the weight
+    ``ik->i`` of h = W·x after a full edge into a scalar ...). Joined with an existing I→K edge
+    the result is the larger pattern; where neither contains the other the union is no
+    pattern, the edge is held as full (a superset) and the cost is marked approximate.
+    Additions = multiplications − the node-level pairs that did not exist yet. Since no block
+    has edges inside itself, this equals eliminating J's nodes one after the other at node
+    level (tested), in time independent of the sizes, which may be ints or sympy expressions
+    (symbolic costs).
 
 Strategies (:mod:`graphcost.eliminate.strategies`) return orders; :func:`eliminate` scores them, and
 :class:`EliminationState` is the incremental form of the same computation for strategies that
@@ -37,7 +40,7 @@ from typing import Any
 from graphcost.eliminate.bitmatrix import BitMatrixState
 from graphcost.eliminate.problem import EliminationCost, EliminationProblem
 from graphcost.errors import UsageError
-from graphcost.jacobian.blocks import Kind, compose, compose_cost, join, new_partials
+from graphcost.jacobian.blocks import Pattern, compose, compose_cost, join, new_partials
 
 
 class EliminationState:
@@ -49,8 +52,11 @@ class EliminationState:
         The problem being eliminated.
     preds, succs
         The current adjacency (mutable sets; do not modify them directly).
-    diag
-        The current diag edges (block level).
+    patterns
+        The current pattern of every edge (block level; :mod:`graphcost.jacobian.blocks`).
+    approximate
+        Block level: the edges (``"a -> b"``) whose fill-in had no exact join with the edge
+        already there and are held as full; the totals are then upper bounds.
     eliminated
         The vertices eliminated so far, in order.
     multiplications, additions
@@ -70,7 +76,8 @@ class EliminationState:
         self.problem = problem
         self.preds: list[set[int]] = [set(p) for p in problem.preds]
         self.succs: list[set[int]] = [set(s) for s in problem.succs]
-        self.diag: set[tuple[int, int]] = set(problem.diag)
+        self.patterns: dict[tuple[int, int], Pattern] = dict(problem.patterns)
+        self.approximate: list[str] = []
         self.eliminated: list[int] = []
         zero = problem.sizes[0] * 0 if problem.symbolic and problem.sizes else 0
         self.multiplications: Any = zero
@@ -83,7 +90,8 @@ class EliminationState:
         twin.problem = self.problem
         twin.preds = [set(p) for p in self.preds]
         twin.succs = [set(s) for s in self.succs]
-        twin.diag = set(self.diag)
+        twin.patterns = dict(self.patterns)
+        twin.approximate = list(self.approximate)
         twin.eliminated = list(self.eliminated)
         twin.multiplications = self.multiplications
         twin.additions = self.additions
@@ -95,19 +103,15 @@ class EliminationState:
         preds, succs = self.preds[vertex], self.succs[vertex]
         if self._node:
             return len(preds) * len(succs)
-        sizes, kind = self.problem.sizes, self._kind
+        shapes, patterns = self.problem.shapes, self.patterns
         total = 0
         for p in preds:
-            into = kind(p, vertex)
+            into = patterns[p, vertex]
             for s in succs:
                 total = total + compose_cost(
-                    into, kind(vertex, s), sizes[p], sizes[vertex], sizes[s]
+                    into, patterns[vertex, s], shapes[p], shapes[vertex], shapes[s]
                 )
         return total
-
-    def _kind(self, src: int, dst: int) -> Kind:
-        """The structure of the current edge src → dst (block level)."""
-        return Kind.DIAG if (src, dst) in self.diag else Kind.FULL
 
     def eliminate(self, vertex: int) -> tuple[Any, Any]:
         """Eliminate ``vertex``: add fill-in, update the totals.
@@ -142,32 +146,33 @@ class EliminationState:
         return multiplications, additions
 
     def _eliminate_block(self, vertex: int, preds: set[int], succs: set[int]) -> tuple[Any, Any]:
-        sizes, diag, kind = self.problem.sizes, self.diag, self._kind
+        shapes, patterns = self.problem.shapes, self.patterns
         multiplications: Any = 0
         fresh: Any = 0  # node-level pairs that did not exist before
         for p in preds:
-            into = kind(p, vertex)
+            into = patterns.pop((p, vertex))
             out = self.succs[p]
             out.discard(vertex)
-            diag.discard((p, vertex))
             for s in succs:
-                second = kind(vertex, s)
+                second = patterns[vertex, s]
                 multiplications = multiplications + compose_cost(
-                    into, second, sizes[p], sizes[vertex], sizes[s]
+                    into, second, shapes[p], shapes[vertex], shapes[s]
                 )
                 fill = compose(into, second)
-                existing = kind(p, s) if s in out else None
-                fresh = fresh + new_partials(existing, fill, sizes[p], sizes[s])
+                existing = patterns.get((p, s)) if s in out else None
+                fresh = fresh + new_partials(existing, fill, shapes[p], shapes[s])
                 if existing is None:
                     out.add(s)
                     self.preds[s].add(p)
-                if join(existing, fill) is Kind.DIAG:
-                    diag.add((p, s))
-                else:
-                    diag.discard((p, s))
+                joined = join(existing, fill)
+                if joined is None:  # the union is no pattern: hold a superset
+                    joined = Pattern.full(len(shapes[p]), len(shapes[s]))
+                    names = self.problem.names
+                    self.approximate.append(f"{names[p]} -> {names[s]}")
+                patterns[p, s] = joined
         for s in succs:
             self.preds[s].discard(vertex)
-            diag.discard((vertex, s))
+            patterns.pop((vertex, s), None)
         return multiplications, multiplications - fresh
 
 
@@ -248,4 +253,5 @@ def eliminate(
         multiplications=state.multiplications,
         additions=state.additions,
         order=tuple(problem.names[v] for v in vertices),
+        approximate=tuple(dict.fromkeys(getattr(state, "approximate", ()))),
     )

@@ -26,6 +26,7 @@ import heapq
 import itertools
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from graphcost.eliminate.engine import EliminationState, node_engine
 from graphcost.eliminate.problem import EliminationProblem
 from graphcost.eliminate.registry import StrategyOptions, StrategyOutcome, register
 from graphcost.errors import GraphFileError, UsageError
+from graphcost.jacobian.blocks import Pattern, compose, compose_cost
 
 
 def _numeric(problem: EliminationProblem, strategy: str) -> None:
@@ -121,7 +123,7 @@ def chain(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutc
     The Jacobian of a chain is the product of its L local Jacobians; eliminating the interior
     vertex B_k multiplies the two (partial) products that meet at B_k. A bracketing is therefore
     a binary tree whose root splits at the vertex eliminated last; the order is the tree in
-    post-order. Edges may be full or diag (a product of diag factors stays diag).
+    post-order. Edges may have any index pattern (:mod:`graphcost.jacobian.blocks`).
 
     Raises
     ------
@@ -130,30 +132,30 @@ def chain(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutc
     """
     _numeric(problem, "chain")
     path = _chain_path(problem)
-    dims = [problem.sizes[v] for v in path]
-    kinds = [(a, b) in problem.diag for a, b in itertools.pairwise(path)]
+    shapes = list(problem.shapes) or [(size,) for size in problem.sizes]
+    dims = [shapes[v] for v in path]
     count = len(path) - 1  # factors
-    # best[i][j]: cheapest product of factors i..j-1 (the segment from path[i] to path[j]).
+    # best[i][j]: cheapest product of factors i..j-1 (the segment from path[i] to path[j]);
+    # pattern[i][j]: that product's index pattern (a product of diag factors stays diag).
     best = [[0] * (count + 1) for _ in range(count + 1)]
     split = [[0] * (count + 1) for _ in range(count + 1)]
-    is_diag = [[False] * (count + 1) for _ in range(count + 1)]
-    for i in range(count):
-        is_diag[i][i + 1] = kinds[i]
+    pattern: list[list[Any]] = [[None] * (count + 1) for _ in range(count + 1)]
+    for i, (a, b) in enumerate(itertools.pairwise(path)):
+        pattern[i][i + 1] = problem.patterns.get((a, b)) or Pattern.full(
+            len(shapes[a]), len(shapes[b])
+        )
     for length in range(2, count + 1):
         for i in range(count - length + 1):
             j = i + length
             choice = None
             for k in range(i + 1, j):
-                left, right = is_diag[i][k], is_diag[k][j]
-                if left:
-                    step = dims[k] if right else dims[k] * dims[j]
-                else:
-                    step = dims[i] * dims[k] if right else dims[i] * dims[k] * dims[j]
+                step = compose_cost(pattern[i][k], pattern[k][j], dims[i], dims[k], dims[j])
                 total = best[i][k] + best[k][j] + step
                 if choice is None or total < choice:
                     choice, split[i][j] = total, k
             best[i][j] = choice
-            is_diag[i][j] = is_diag[i][split[i][j]] and is_diag[split[i][j]][j]
+            k = split[i][j]
+            pattern[i][j] = compose(pattern[i][k], pattern[k][j])
     order: list[int] = []
 
     def visit(i: int, j: int) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from graphcost.errors import GraphTooLargeError, UsageError
 from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, ROLES, Graph, check_level
+from graphcost.jacobian.blocks import Pattern
 
 #: Most edges of a graph eliminated at node level (its adjacency lives in Python sets).
 MAX_NODE_EDGES = 2_000_000
@@ -48,6 +49,10 @@ class EliminationProblem:
     diag
         The (src, dst) pairs of diag edges (block level only; empty at node level, where every
         edge joins two single nodes).
+    shapes
+        Block level: the shape of every vertex (``(size,)`` for a vector); empty at node level.
+    patterns
+        Block level: the index pattern of every edge (src, dst); empty at node level.
     graph_name
         The name of the graph it was built from.
     symbolic
@@ -64,6 +69,8 @@ class EliminationProblem:
     diag: frozenset[tuple[int, int]] = field(default_factory=frozenset)
     graph_name: str = "graph"
     symbolic: bool = False
+    shapes: tuple[tuple[Any, ...], ...] = ()
+    patterns: Mapping[tuple[int, int], Pattern] = field(default_factory=dict)
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -200,11 +207,16 @@ class EliminationCost:
         Exact ints (sympy expressions for a symbolic problem).
     order
         The order, as vertex names.
+    approximate
+        Block level: the edges (``"a -> b"``) held as full because a fill-in had no exact
+        join with them; the costs are then upper bounds (node level gives the exact ones).
+        Empty when exact.
     """
 
     multiplications: Any
     additions: Any
     order: tuple[str, ...]
+    approximate: tuple[str, ...] = field(default=(), repr=False)
 
 
 def elimination_problem(
@@ -257,8 +269,9 @@ def elimination_problem(
     if level == "node":
         from graphcost.jacobian.structure import expand, expansion_size
 
-        sizes = graph.sizes(values)
-        node_count, edge_count = expansion_size(graph, sizes)
+        shapes = graph.shapes(values)
+        sizes = [_product(shape) for shape in shapes]
+        node_count, edge_count = expansion_size(graph, sizes, shapes)
         if edge_count > MAX_NODE_EDGES:
             raise GraphTooLargeError(
                 f"node-level elimination of {graph.name!r} would hold {edge_count:,} edges "
@@ -266,7 +279,7 @@ def elimination_problem(
                 path=graph.path,
                 fix="eliminate at block level (drop --nodes), or choose smaller sizes with --set",
             )
-        nodes = expand(graph, sizes)
+        nodes = expand(graph, sizes, shapes)
         roles = [ROLES[c] for c in nodes.role.tolist()]
         return _build(
             "node",
@@ -279,21 +292,31 @@ def elimination_problem(
             graph.name,
             False,
         )
-    sizes = graph.symbolic_sizes()[0] if symbolic else graph.sizes(values)
+    shapes = graph.symbolic_shapes()[0] if symbolic else graph.shapes(values)
+    sizes = [_product(shape) for shape in shapes]
     edges = graph.edges
     src, dst = edges.src.tolist(), edges.dst.tolist()
     diag = [(a, b) for a, b, d in zip(src, dst, edges.diag.tolist(), strict=True) if d]
-    return _build(
+    problem = _build(
         "block",
         [b.name for b in graph.blocks],
         [b.role for b in graph.blocks],
-        list(sizes),
+        sizes,
         src,
         dst,
         diag,
         graph.name,
         symbolic,
     )
+    patterns = dict(zip(zip(src, dst, strict=True), graph.edge_patterns, strict=True))
+    return replace(problem, shapes=tuple(shapes), patterns=patterns)
+
+
+def _product(values: Any) -> Any:
+    total: Any = 1
+    for value in values:
+        total = total * value
+    return total
 
 
 def _build(

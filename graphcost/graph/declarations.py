@@ -20,6 +20,7 @@ from graphcost.graph.arithmetic import MAX_RESULT_BITS
 from graphcost.graph.expr import parse_expression
 from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, Block
 from graphcost.graph.quoting import quote
+from graphcost.graph.signature import MAX_RANK
 from graphcost.graph.yamlfile import line_of
 
 # Square brackets are allowed: `graphcost show` names expanded nodes block[i].
@@ -126,30 +127,10 @@ def _blocks(
         for name, size in section.items():
             line = line_of(section, name)
             _check_name(name, line, path)
-            if size is None or isinstance(size, bool) or not isinstance(size, int | str):
-                raise GraphValidationError(
-                    f"size of block {quote(name)} must be a positive integer or an expression, "
-                    f"got {quote(size)}",
-                    path=path,
-                    line=line,
-                    fix="write e.g. 30 or 2*n/3",
-                )
-            try:
-                expr = parse_expression(size)
-            except ExpressionError as error:
-                raise GraphValidationError(
-                    f"size of block {quote(name)}: {error.message}",
-                    path=path,
-                    line=line,
-                    fix=error.fix,
-                ) from None
-            if isinstance(size, int) and size <= 0:
-                raise GraphValidationError(
-                    f"size of block {quote(name)} is {size}, not a positive integer",
-                    path=path,
-                    line=line,
-                    fix="sizes must be at least 1",
-                )
+            if isinstance(size, list):
+                yield _shaped_block(str(name), role, size, line, path)
+                continue
+            expr = _size_expression(name, size, line, path, "size")
             yield Block(str(name), role, expr, line)
     elif isinstance(section, list):
         one = parse_expression(1)
@@ -170,6 +151,53 @@ def _blocks(
             key,
             fix=f"e.g. {key}: [a, b] or {key}: {{layer: n}}",
         )
+
+
+def _size_expression(name: Any, size: Any, line: int | None, path: str | None, what: str) -> Any:
+    """One size expression (a block's size or one dimension of its shape), checked."""
+    if size is None or isinstance(size, bool) or not isinstance(size, int | str):
+        raise GraphValidationError(
+            f"{what} of block {quote(name)} must be a positive integer or an expression, "
+            f"got {quote(size)}",
+            path=path,
+            line=line,
+            fix="write e.g. 30 or 2*n/3, or a shape such as [n, m]",
+        )
+    try:
+        expr = parse_expression(size)
+    except ExpressionError as error:
+        raise GraphValidationError(
+            f"{what} of block {quote(name)}: {error.message}",
+            path=path,
+            line=line,
+            fix=error.fix,
+        ) from None
+    if isinstance(size, int) and size <= 0:
+        raise GraphValidationError(
+            f"{what} of block {quote(name)} is {size}, not a positive integer",
+            path=path,
+            line=line,
+            fix="sizes must be at least 1",
+        )
+    return expr
+
+
+def _shaped_block(name: str, role: str, dims: list[Any], line: int | None, path: str | None):
+    """A block declared with a shape: ``W: [n, m]`` (a matrix), ``s: []`` (a scalar)."""
+    if len(dims) > MAX_RANK:
+        raise GraphValidationError(
+            f"shape of block {quote(name)} has {len(dims)} dimensions (at most {MAX_RANK})",
+            path=path,
+            line=line,
+            fix=f"use at most {MAX_RANK} dimensions, e.g. merge some into one",
+        )
+    shape = tuple(
+        _size_expression(name, dim, line, path, f"dimension {d + 1}") for d, dim in enumerate(dims)
+    )
+    if len(shape) == 1:  # x: [n] is the vector x: n
+        return Block(name, role, shape[0], line)
+    text = "*".join(f"({dim.text})" for dim in shape) if shape else "1"
+    return Block(name, role, parse_expression(text), line, shape)
 
 
 def _check_name(name: Any, line: int | None, path: str | None) -> None:

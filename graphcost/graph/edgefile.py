@@ -21,6 +21,7 @@ from graphcost.errors import GraphFileError, GraphValidationError
 from graphcost.files import read_text_file, shown_path
 from graphcost.graph.model import Block, Edges
 from graphcost.graph.quoting import quote
+from graphcost.graph.signature import Pattern, read_kind
 
 EDGE_KINDS = ("full", "diag")
 #: The largest edge file read (~5 million edges; reading takes ~25 bytes of memory per byte).
@@ -88,7 +89,7 @@ def read_edge_file(
     wide = np.flatnonzero(width != 2).tolist()
     kinds = {i: flat[first[i] + 2].strip() if width[i] == 3 else None for i in wide}
     for i in wide:
-        if kinds[i] not in EDGE_KINDS:
+        if kinds[i] not in EDGE_KINDS and "->" not in (kinds[i] or ""):
             got = f", got {quote(data[i].strip())}" if quote_content else f" ({_NOT_QUOTED})"
             raise GraphFileError(
                 f"expected 'from,to' or 'from,to,diag'{got}",
@@ -118,8 +119,18 @@ def read_edge_file(
             codes[i] = index[name]
         ends.append(codes)
     diag = np.zeros(len(data), dtype=bool)
-    diag[[i for i in wide if kinds[i] == "diag"]] = True
-    edges = Edges(ends[0], ends[1], diag, np.array(kept, dtype=np.int64) + 1)
+    patterns: list[Pattern | None] = [None] * len(data)
+    for i in wide:
+        try:
+            diag[i], patterns[i] = read_kind(
+                kinds[i], blocks[int(ends[0][i])].rank, blocks[int(ends[1][i])].rank
+            )
+        except ValueError as error:
+            raise GraphValidationError(
+                f"edge: {error.args[0]}", path=where, line=kept[i] + 1, fix=error.args[1]
+            ) from None
+    given = tuple(patterns) if any(p is not None for p in patterns) else ()
+    edges = Edges(ends[0], ends[1], diag, np.array(kept, dtype=np.int64) + 1, given)
     check_duplicates(edges, blocks, where)
     return edges
 

@@ -31,7 +31,6 @@ from graphcost.graph.dag import CycleFound, reach_counts, topological_levels
 from graphcost.graph.declarations import declared_blocks, declared_symbols
 from graphcost.graph.definitions import check_edges, edges_from_definitions, parse_definitions
 from graphcost.graph.edgefile import (
-    EDGE_KINDS,
     check_duplicates,
     is_inside,
     read_edge_file,
@@ -39,6 +38,7 @@ from graphcost.graph.edgefile import (
 )
 from graphcost.graph.model import INPUT, OUTPUT, ROLE_CODE, Block, Edges, Graph
 from graphcost.graph.quoting import quote
+from graphcost.graph.signature import Pattern, read_kind
 from graphcost.graph.yamlfile import line_of, parse_yaml
 
 #: Top-level keys of a graph file. Sections read by later stages are kept in ``Graph.extra``.
@@ -204,6 +204,7 @@ def _edges(
     dst = np.empty(count, dtype=np.int64)
     diag = np.zeros(count, dtype=bool)
     lines = np.zeros(count, dtype=np.int64)
+    patterns: list[Pattern | None] = [None] * count
     for position, item in enumerate(section):
         line = line_of(section, position) or line_of(data, "E") or 0
         if not isinstance(item, list) or len(item) not in (2, 3):
@@ -221,18 +222,20 @@ def _edges(
                     fix=unknown_node_fix(end, index),
                 )
         kind = item[2] if len(item) == 3 else "full"
-        if kind not in EDGE_KINDS:
-            raise GraphValidationError(
-                f"edge {_show_edge(item)} has unknown kind {quote(kind)}",
-                path=path,
-                line=line or None,
-                fix="the kinds are: full (default), diag",
-            )
         src[position] = index[item[0]]
         dst[position] = index[item[1]]
-        diag[position] = kind == "diag"
+        try:
+            diag[position], patterns[position] = read_kind(
+                kind, blocks[src[position]].rank, blocks[dst[position]].rank
+            )
+        except ValueError as error:
+            message, fix = error.args
+            raise GraphValidationError(
+                f"edge {_show_edge(item)}: {message}", path=path, line=line or None, fix=fix
+            ) from None
         lines[position] = line
-    edges = Edges(src, dst, diag, lines)
+    given = tuple(patterns) if any(p is not None for p in patterns) else ()
+    edges = Edges(src, dst, diag, lines, given)
     check_duplicates(edges, blocks, path)
     return edges
 

@@ -23,6 +23,7 @@ import numpy as np
 from graphcost.errors import ExpressionError, SizeError, UsageError
 from graphcost.graph.expr import Expr
 from graphcost.graph.quoting import quote
+from graphcost.graph.signature import Pattern
 
 INPUT = "V"
 INTERMEDIATE = "D"
@@ -51,15 +52,31 @@ class Block:
     role
         ``"V"``, ``"D"`` or ``"D'"``.
     size
-        The size expression.
+        The size expression: the number of nodes (for a shaped block, the product of its
+        dimensions).
     line
         The line of the graph file that declares it, when known.
+    shape
+        The dimensions' size expressions (``()`` for a scalar ``s: []``, ``(n, m)`` for a
+        matrix ``W: [n, m]``), or ``None`` for a vector of ``size`` nodes (``x: n``, and every
+        single node of a list). :attr:`dims` gives the shape in both cases.
     """
 
     name: str
     role: str
     size: Expr
     line: int | None = None
+    shape: tuple[Expr, ...] | None = None
+
+    @property
+    def dims(self) -> tuple[Expr, ...]:
+        """The shape: :attr:`shape`, or ``(size,)`` for a vector."""
+        return (self.size,) if self.shape is None else self.shape
+
+    @property
+    def rank(self) -> int:
+        """The number of dimensions."""
+        return len(self.dims)
 
 
 @dataclass(frozen=True)
@@ -74,12 +91,17 @@ class Edges:
         ``True`` for a node-i-to-node-i edge, ``False`` for a full one.
     line
         The line of the graph (or edge) file that declares the edge; 0 when unknown.
+    pattern
+        Per edge, the index pattern given as a signature (``ik->i``), or ``None`` where the
+        edge was given as ``full`` or ``diag`` (its pattern then follows from ``diag`` and
+        the blocks' ranks, :meth:`Graph.edge_patterns`). Empty: no signature anywhere.
     """
 
     src: np.ndarray
     dst: np.ndarray
     diag: np.ndarray
     line: np.ndarray
+    pattern: tuple[Pattern | None, ...] = ()
 
     def __len__(self) -> int:
         return len(self.src)
@@ -185,8 +207,34 @@ class Graph:
             )
         return values
 
+    @cached_property
+    def is_shaped(self) -> bool:
+        """Whether some block is not a vector or some edge has a signature (issue 11)."""
+        return any(b.shape is not None for b in self.blocks) or any(
+            p is not None for p in self.edges.pattern
+        )
+
+    @cached_property
+    def edge_patterns(self) -> tuple[Pattern, ...]:
+        """The index pattern of every edge: its signature, else ``full`` or ``diag`` between
+        the blocks' ranks."""
+        given = self.edges.pattern or (None,) * len(self.edges)
+        ranks = [block.rank for block in self.blocks]
+        return tuple(
+            pattern
+            if pattern is not None
+            else (Pattern.diag(ranks[a]) if diag else Pattern.full(ranks[a], ranks[b]))
+            for a, b, diag, pattern in zip(
+                self.edges.src.tolist(),
+                self.edges.dst.tolist(),
+                self.edges.diag.tolist(),
+                given,
+                strict=True,
+            )
+        )
+
     def sizes(self, overrides: Mapping[str, int] | None = None) -> list[int]:
-        """The exact size of every block for the given symbol values.
+        """The exact size (number of nodes) of every block for the given symbol values.
 
         Parameters
         ----------
@@ -200,53 +248,95 @@ class Graph:
         Raises
         ------
         SizeError
-            If a size is not a positive integer, naming the block, expression and values.
+            If a size is not a positive integer, naming the block, expression and values; or
+            a diag edge (a paired dimension) joins unequal sizes.
         """
-        values = self.symbol_values(overrides)
-        sizes = []
-        for block in self.blocks:
-            if block.size.text == "1":
-                sizes.append(1)
-                continue
-            try:
-                value = block.size.evaluate(values)
-            except ExpressionError as error:
-                raise SizeError(
-                    f"size of block {quote(block.name)}: {error.message}",
-                    path=self.path,
-                    line=block.line,
-                    fix=error.fix or "choose other symbol values or simplify the size",
-                ) from None
-            if value.denominator != 1 or value <= 0:
-                shown = ", ".join(f"{k} = {values[k]}" for k in sorted(block.size.names))
-                raise SizeError(
-                    f"size of block {quote(block.name)} ({block.size.text}) is "
-                    f"{_show_fraction(value)} at {shown or 'these values'}, "
-                    "not a positive integer",
-                    path=self.path,
-                    line=block.line,
-                    fix="choose symbol values that make every size a positive integer",
-                )
-            sizes.append(int(value))
-        self._check_diag(sizes, lambda a, b: a == b)
-        return sizes
+        return [_product(shape) for shape in self.shapes(overrides)]
 
-    def _check_diag(self, sizes: list[Any], equal: Any) -> None:
-        for e in np.flatnonzero(self.edges.diag):
-            a, b = int(self.edges.src[e]), int(self.edges.dst[e])
-            if not equal(sizes[a], sizes[b]):
-                first, second = self.blocks[a], self.blocks[b]
-                shown = [
-                    str(size) if block.size.text == str(size) else f"{block.size.text} = {size}"
-                    for block, size in ((first, sizes[a]), (second, sizes[b]))
-                ]
-                raise SizeError(
-                    f"diag edge [{first.name}, {second.name}] joins blocks of sizes "
-                    f"{shown[0]} and {shown[1]}",
-                    path=self.path,
-                    line=int(self.edges.line[e]) or None,
-                    fix="a diag edge links node i to node i: give both blocks the same size",
+    def shapes(self, overrides: Mapping[str, int] | None = None) -> list[tuple[int, ...]]:
+        """The exact shape of every block (``(size,)`` for a vector), checked like :meth:`sizes`."""
+        values = self.symbol_values(overrides)
+        shapes = []
+        for block in self.blocks:
+            if block.shape is None:
+                shapes.append((self._evaluate(block, block.size, values, "size"),))
+            else:
+                shapes.append(
+                    tuple(
+                        self._evaluate(block, dim, values, f"dimension {d + 1}")
+                        for d, dim in enumerate(block.shape)
+                    )
                 )
+        self._check_patterns(shapes, lambda a, b: a == b)
+        return shapes
+
+    def _evaluate(self, block: Block, expr: Expr, values: Mapping[str, int], what: str) -> int:
+        if expr.text == "1":
+            return 1
+        try:
+            value = expr.evaluate(values)
+        except ExpressionError as error:
+            raise SizeError(
+                f"{what} of block {quote(block.name)}: {error.message}",
+                path=self.path,
+                line=block.line,
+                fix=error.fix or "choose other symbol values or simplify the size",
+            ) from None
+        if value.denominator != 1 or value <= 0:
+            shown = ", ".join(f"{k} = {values[k]}" for k in sorted(expr.names))
+            raise SizeError(
+                f"{what} of block {quote(block.name)} ({expr.text}) is "
+                f"{_show_fraction(value)} at {shown or 'these values'}, "
+                "not a positive integer",
+                path=self.path,
+                line=block.line,
+                fix="choose symbol values that make every size a positive integer",
+            )
+        return int(value)
+
+    def _check_patterns(self, shapes: list[tuple[Any, ...]], equal: Any) -> None:
+        """Raise a :class:`SizeError` where an edge pairs two dimensions of unequal sizes."""
+        given = self.edges.pattern or (None,) * len(self.edges)
+        patterns = self.edge_patterns
+        for e in range(len(self.edges)):
+            if not self.edges.diag[e] and given[e] is None:
+                continue
+            a, b = int(self.edges.src[e]), int(self.edges.dst[e])
+            for ds, dt in patterns[e].paired:
+                if not equal(shapes[a][ds], shapes[b][dt]):
+                    self._unequal(e, (a, ds), (b, dt), shapes, given[e])
+
+    def _unequal(
+        self,
+        e: int,
+        first: tuple[int, int],
+        second: tuple[int, int],
+        shapes: list[tuple[Any, ...]],
+        signature: Pattern | None,
+    ) -> None:
+        shown = []
+        for block_index, d in (first, second):
+            block = self.blocks[block_index]
+            text, size = block.dims[d].text, shapes[block_index][d]
+            shown.append(str(size) if text == str(size) else f"{text} = {size}")
+        one, two = self.blocks[first[0]], self.blocks[second[0]]
+        line = int(self.edges.line[e]) or None
+        if signature is None and one.shape is None and two.shape is None:
+            raise SizeError(
+                f"diag edge [{one.name}, {two.name}] joins blocks of sizes "
+                f"{shown[0]} and {shown[1]}",
+                path=self.path,
+                line=line,
+                fix="a diag edge links node i to node i: give both blocks the same size",
+            )
+        kind = "diag" if signature is None else f"'{signature}'"
+        raise SizeError(
+            f"edge [{one.name}, {two.name}, {kind}] pairs dimension {first[1] + 1} of "
+            f"{one.name} ({shown[0]}) with dimension {second[1] + 1} of {two.name} ({shown[1]})",
+            path=self.path,
+            line=line,
+            fix="a letter on both sides pairs equal indices: give both dimensions the same size",
+        )
 
     def symbolic_sizes(self) -> tuple[list[Any], dict[str, Any]]:
         """Block sizes as sympy expressions in positive integer symbols.
@@ -254,17 +344,30 @@ class Graph:
         Returns
         -------
         sizes, symbols
-            One sympy expression per block, and the sympy symbols by name.
+            One sympy expression per block (a shaped block's: the product of its
+            dimensions), and the sympy symbols by name.
         """
+        shapes, symbols = self.symbolic_shapes()
+        return [_product(shape) for shape in shapes], symbols
+
+    def symbolic_shapes(self) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+        """Block shapes as tuples of sympy expressions (checked like :meth:`symbolic_sizes`)."""
         import sympy
 
         symbols = {
             name: sympy.Symbol(name, positive=True, integer=True)
             for name in sorted(self.free_symbols)
         }
-        sizes = [block.size.to_sympy(symbols) for block in self.blocks]
-        self._check_diag(sizes, lambda a, b: sympy.simplify(a - b) == 0)
-        return sizes, symbols
+        shapes = [tuple(dim.to_sympy(symbols) for dim in block.dims) for block in self.blocks]
+        self._check_patterns(shapes, lambda a, b: sympy.simplify(a - b) == 0)
+        return shapes, symbols
+
+
+def _product(values: Any) -> Any:
+    total: Any = 1
+    for value in values:
+        total = total * value
+    return total
 
 
 def _show_fraction(value: Fraction) -> str:

@@ -11,7 +11,6 @@ the count of the expanded graph. Tests check that the two agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,19 +20,39 @@ from graphcost.errors import GraphTooLargeError
 from graphcost.graph.dag import reach_counts
 from graphcost.graph.model import INPUT, OUTPUT, ROLE_CODE, Graph
 from graphcost.jacobian.blocks import (
-    Kind,
+    Pattern,
     compose,
     join,
     partials,
     sources_per_node,
     targets_per_node,
 )
+from graphcost.jacobian.expansion import (
+    MAX_EDGES,
+    MAX_NODES,
+    NodeGraph,
+    expand,
+    expansion_size,
+    vector_shapes,
+)
 
-#: Most nodes / edges a graph may have to be expanded to node level.
-MAX_NODES = 20_000_000
-MAX_EDGES = 40_000_000
 #: Most bytes the reachability bitsets of a node-level count may take.
 MAX_BITSET_BYTES = 2 * 1024**3
+
+
+__all__ = [
+    "MAX_BITSET_BYTES",
+    "MAX_EDGES",
+    "MAX_NODES",
+    "NodeGraph",
+    "Structure",
+    "block_structure",
+    "exact_sum",
+    "expand",
+    "expansion_size",
+    "node_structure",
+    "vector_shapes",
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,10 @@ class Structure:
         Unit indices of each unit-level edge.
     edge_count
         How many node-level edges each unit-level edge stands for.
+    approximate
+        Block level: the edges (``"x -> y"``, seed to block) whose structure is held as
+        ``full`` because two paths' patterns have no exact join; the counts are then upper
+        bounds. Empty when exact (always at node level).
     """
 
     level: str
@@ -70,9 +93,12 @@ class Structure:
     edge_src: np.ndarray
     edge_dst: np.ndarray
     edge_count: np.ndarray
+    approximate: tuple[str, ...] = ()
 
 
-def block_structure(graph: Graph, sizes: list[Any]) -> Structure:
+def block_structure(
+    graph: Graph, sizes: list[Any], shapes: list[tuple[Any, ...]] | None = None
+) -> Structure:
     """The structure of ``graph`` at block level, never expanding a block.
 
     For every input block X and block J, the nodes of J are reached either by all of X (some
@@ -86,32 +112,39 @@ def block_structure(graph: Graph, sizes: list[Any]) -> Structure:
         The graph.
     sizes
         One size per block: ints, or sympy expressions.
+    shapes
+        One shape per block (:meth:`Graph.shapes`, :meth:`Graph.symbolic_shapes`); may be
+        omitted when every block is a vector or a scalar.
 
     Returns
     -------
     Structure
     """
+    if shapes is None:
+        shapes = vector_shapes(graph, sizes)
     count = len(graph.blocks)
     src, dst = graph.edges.src.tolist(), graph.edges.dst.tolist()
-    kinds = [Kind.of(diag) for diag in graph.edges.diag.tolist()]
+    patterns = graph.edge_patterns
     zero = sizes[0] * 0 if sizes else 0
     pred_terms: list[list[Any]] = [[zero] for _ in range(count)]
     succ_terms: list[list[Any]] = [[zero] for _ in range(count)]
     edge_count = []
-    incoming: list[list[tuple[int, Kind]]] = [[] for _ in range(count)]
-    outgoing: list[list[tuple[int, Kind]]] = [[] for _ in range(count)]
-    for a, b, kind in zip(src, dst, kinds, strict=True):
-        pred_terms[b].append(sources_per_node(kind, sizes[a]))
-        succ_terms[a].append(targets_per_node(kind, sizes[b]))
-        edge_count.append(partials(kind, sizes[a], sizes[b]))
-        incoming[b].append((a, kind))
-        outgoing[a].append((b, kind))
+    incoming: list[list[tuple[int, Pattern, Pattern]]] = [[] for _ in range(count)]
+    outgoing: list[list[tuple[int, Pattern, Pattern]]] = [[] for _ in range(count)]
+    for a, b, pattern in zip(src, dst, patterns, strict=True):
+        pred_terms[b].append(sources_per_node(pattern, shapes[a]))
+        succ_terms[a].append(targets_per_node(pattern, shapes[b]))
+        edge_count.append(partials(pattern, shapes[a], shapes[b]))
+        incoming[b].append((a, pattern, pattern))
+        outgoing[a].append((b, pattern, _reverse(pattern)))
     pred = [exact_sum(terms) for terms in pred_terms]
     succ = [exact_sum(terms) for terms in succ_terms]
     roles = [block.role for block in graph.blocks]
     order = graph.order.tolist()
-    anc = _seed_counts(order, roles, INPUT, incoming, sizes, zero, sources_per_node)
-    desc = _seed_counts(order[::-1], roles, OUTPUT, outgoing, sizes, zero, targets_per_node)
+    approximate: list[tuple[int, int]] = []
+    anc = _seed_counts(order, roles, INPUT, incoming, shapes, zero, approximate)
+    desc = _seed_counts(order[::-1], roles, OUTPUT, outgoing, shapes, zero, approximate)
+    names = [block.name for block in graph.blocks]
     return Structure(
         level="block",
         size=_objects(sizes),
@@ -123,38 +156,50 @@ def block_structure(graph: Graph, sizes: list[Any]) -> Structure:
         edge_src=graph.edges.src,
         edge_dst=graph.edges.dst,
         edge_count=_objects(edge_count),
+        approximate=tuple(dict.fromkeys(f"{names[a]} -> {names[b]}" for a, b in approximate)),
     )
+
+
+def _reverse(pattern: Pattern) -> Pattern:
+    """The pattern read backwards (target to source): for reachability from the outputs."""
+    return Pattern(pattern.target, pattern.source)
 
 
 def _seed_counts(
     order: list[int],
     roles: list[str],
     seed_role: str,
-    neighbours: list[list[tuple[int, Kind]]],
-    sizes: list[Any],
+    neighbours: list[list[tuple[int, Pattern, Pattern]]],
+    shapes: list[tuple[Any, ...]],
     zero: Any,
-    per_node: Callable[[Kind, Any], Any],
+    approximate: list[tuple[int, int]],
 ) -> list[Any]:
     """Per block, how many seed nodes (inputs, or outputs) each of its nodes is linked to.
 
-    ``reach[J]`` maps a seed block X to the structure of the composed Jacobian block between X
-    and J: the chain rule's composition of the edges along each path, joined over the paths
-    (:mod:`graphcost.jacobian.blocks`). A seed reaches itself through the identity, a diag
-    block; ``per_node`` turns a structure into the seeds each node of J is linked to.
+    ``reach[J]`` maps a seed block X to the pattern of the composed Jacobian block from X to J
+    (read from J back to X for outputs): the chain rule's composition of the edges along each
+    path, joined over the paths (:mod:`graphcost.jacobian.blocks`). A seed reaches itself
+    through the identity, a diag pattern. Where two paths' patterns have no exact join, the
+    full pattern is held (a superset) and (seed, block) is appended to ``approximate``.
     """
-    reach: list[dict[int, Kind]] = [{} for _ in sizes]
-    counts = [zero] * len(sizes)
+    reach: list[dict[int, Pattern]] = [{} for _ in shapes]
+    counts = [zero] * len(shapes)
     for block in order:
         if roles[block] == seed_role:
-            reach[block] = {block: Kind.DIAG}
+            reach[block] = {block: Pattern.diag(len(shapes[block]))}
         else:
-            merged: dict[int, Kind] = {}
-            for other, kind in neighbours[block]:
+            merged: dict[int, Pattern] = {}
+            for other, _, pattern in neighbours[block]:
                 for seed, path in reach[other].items():
-                    merged[seed] = join(merged.get(seed), compose(path, kind))
+                    joined = join(merged.get(seed), compose(path, pattern))
+                    if joined is None:
+                        joined = Pattern.full(len(shapes[seed]), len(shapes[block]))
+                        pair = (seed, block) if seed_role == INPUT else (block, seed)
+                        approximate.append(pair)
+                    merged[seed] = joined
             reach[block] = merged
         counts[block] = exact_sum(
-            [zero, *(per_node(kind, sizes[seed]) for seed, kind in reach[block].items())]
+            [zero, *(sources_per_node(p, shapes[seed]) for seed, p in reach[block].items())]
         )
     return counts
 
@@ -186,116 +231,6 @@ def _objects(values: list[Any]) -> np.ndarray:
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return array
-
-
-@dataclass(frozen=True)
-class NodeGraph:
-    """A block graph expanded to single nodes, as arrays.
-
-    Attributes
-    ----------
-    graph
-        The block graph it expands.
-    sizes
-        The block sizes used.
-    offsets
-        ``offsets[b]`` is the index of block b's first node; ``offsets[-1]`` the node count.
-    role
-        Role code per node.
-    src, dst
-        Node-level edges.
-    level
-        Longest-path depth of every node (that of its block).
-    """
-
-    graph: Graph
-    sizes: list[int]
-    offsets: np.ndarray
-    role: np.ndarray
-    src: np.ndarray
-    dst: np.ndarray
-    level: np.ndarray
-
-    @property
-    def node_count(self) -> int:
-        """Number of nodes."""
-        return int(self.offsets[-1])
-
-    def name(self, node: int) -> str:
-        """The name of a node: the block's name for a single node, else ``block[i]``."""
-        block = int(np.searchsorted(self.offsets, node, side="right")) - 1
-        if self.sizes[block] == 1:
-            return self.graph.blocks[block].name
-        return f"{self.graph.blocks[block].name}[{node - int(self.offsets[block])}]"
-
-    def names(self) -> list[str]:
-        """All node names, in index order."""
-        names: list[str] = []
-        for block, size in zip(self.graph.blocks, self.sizes, strict=True):
-            names.extend([block.name] if size == 1 else [f"{block.name}[{i}]" for i in range(size)])
-        return names
-
-
-def expansion_size(graph: Graph, sizes: list[int]) -> tuple[int, int]:
-    """Node and edge counts of the expanded graph, computed without expanding."""
-    edges = graph.edges
-    if max(sizes, default=0) < 2**31:  # each product < 2**62: int64 is exact per edge
-        size_array = np.array(sizes, dtype=np.int64)
-        first, second = size_array[edges.src], size_array[edges.dst]
-        per_edge = np.where(edges.diag, first, first * second)  # partials(), vectorised
-        if float(per_edge.sum(dtype=np.float64)) < 2.0**62:
-            return sum(sizes), int(per_edge.sum())
-    total_edges = sum(
-        partials(Kind.of(d), sizes[a], sizes[b])
-        for a, b, d in zip(edges.src.tolist(), edges.dst.tolist(), edges.diag.tolist(), strict=True)
-    )
-    return sum(sizes), total_edges
-
-
-def expand(graph: Graph, sizes: list[int]) -> NodeGraph:
-    """Expand every block to its nodes (vectorised).
-
-    Raises
-    ------
-    GraphTooLargeError
-        At once, before allocating, when the expansion exceeds :data:`MAX_NODES` nodes or
-        :data:`MAX_EDGES` edges.
-    """
-    nodes, edge_total = expansion_size(graph, sizes)
-    if nodes > MAX_NODES or edge_total > MAX_EDGES:
-        raise GraphTooLargeError(
-            f"graph {graph.name!r} is too large to expand to nodes: {nodes:,} nodes and "
-            f"{edge_total:,} edges (limits {MAX_NODES:,} nodes, {MAX_EDGES:,} edges)",
-            path=graph.path,
-            fix="count it at block level (drop --nodes), or choose smaller sizes with --set",
-        )
-    size_array = np.array(sizes, dtype=np.int64)
-    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(size_array, out=offsets[1:])
-    index_type = np.int32 if nodes < 2**31 else np.int64
-    edges = graph.edges
-    single = (size_array[edges.src] == 1) & (size_array[edges.dst] == 1)
-    src_parts = [offsets[edges.src[single]].astype(index_type)]
-    dst_parts = [offsets[edges.dst[single]].astype(index_type)]
-    for e in np.flatnonzero(~single):
-        a, b = int(edges.src[e]), int(edges.dst[e])
-        first_a = np.arange(offsets[a], offsets[a + 1], dtype=index_type)
-        first_b = np.arange(offsets[b], offsets[b + 1], dtype=index_type)
-        if edges.diag[e]:
-            src_parts.append(first_a)
-            dst_parts.append(first_b)
-        else:
-            src_parts.append(np.repeat(first_a, len(first_b)))
-            dst_parts.append(np.tile(first_b, len(first_a)))
-    return NodeGraph(
-        graph=graph,
-        sizes=list(sizes),
-        offsets=offsets,
-        role=np.repeat(graph.role_codes, size_array),
-        src=np.concatenate(src_parts),
-        dst=np.concatenate(dst_parts),
-        level=np.repeat(graph.level, size_array),
-    )
 
 
 def node_structure(nodes: NodeGraph) -> Structure:
