@@ -7,6 +7,7 @@ import pytest
 from graphcost.count.recursions import count
 from graphcost.errors import UsageError
 from graphcost.graph.layers import layered_graph, parse_layers
+from graphcost.graph.model import Block
 
 
 def test_structure() -> None:
@@ -60,3 +61,103 @@ def test_errors(sizes: list[str], message: str) -> None:
 def test_parse_layers_rejects_empty() -> None:
     with pytest.raises(UsageError, match="empty layer"):
         parse_layers("3,,1")
+
+
+# --- --wrt params: weights and biases as inputs ------------------------------------------------
+
+
+def _counts_shapes() -> bool:
+    """Whether the counts take shaped blocks and signatures yet (issue 11, points 1-4)."""
+    if not hasattr(Block, "shape"):
+        return False
+    from graphcost.graph.loader import graph_from_dict
+
+    try:
+        graph = graph_from_dict({"V": {"W": [2, 3]}, "D'": {"y": 2}, "E": [["W", "y", "ik->i"]]})
+        count(graph)
+    except Exception:  # any failure means: not there yet
+        return False
+    return True
+
+
+needs_shapes = pytest.mark.skipif(
+    not _counts_shapes(), reason="needs shaped blocks in the counts (issue 11, points 1-4)"
+)
+
+
+@needs_shapes
+def test_parameter_graph_structure() -> None:
+    from graphcost.graph.layers import parameter_graph, parameter_names
+
+    graph = parameter_graph(["n", "m", "1"])
+    assert [(b.name, b.role, b.size.text) for b in graph.blocks][:4] == [
+        ("x", "V", "n"), ("W1", "V", "(m)*(n)"), ("b1", "V", "m"), ("W2", "V", "(1)*(m)"),
+    ]  # fmt: skip
+    assert [dim.text for dim in graph.blocks[graph.index["W1"]].shape] == ["m", "n"]
+    assert parameter_names(graph) == ["W1", "b1", "W2", "b2"]
+    assert graph.symbols == {}
+    assert graph.free_symbols == {"n", "m"}
+
+
+@needs_shapes
+def test_params_8_6_4_2_by_hand() -> None:
+    """Counts of ``--layers 8,6,4,2 --wrt params`` (elimination convention), by hand.
+
+    Inputs W1 [6, 8], b1 (6), W2 [4, 6], b2 (4), W3 [2, 4], b3 (2); x (8) is a constant and
+    drops out. Intermediates h1 (6), h2 (4); output y (2). Node h1_i has predecessors
+    W1[i, :] (8) and b1_i: 9; node h2_j has h1 (6), W2[j, :] (6) and b2_j: 13.
+
+    Forward, Σ_j |input ancestors of j|·|successors of j|:
+      h1: 6 nodes × 9 ancestors × 4 successors (h2)                         = 216
+      h2: 4 nodes × (48 + 6 of W1, b1 + 6 + 1 of W2, b2 = 61) × 2 (y)       = 488
+      forward = 704.
+    Backward, Σ_j |predecessors of j|·|output descendants of j|:
+      h1: 6 × 9 × 2 = 108;  h2: 4 × 13 × 2 = 104;  backward = 212.
+    Evaluation (h_l = W_l·h_{l-1} + b_l): 6·8 + 4·6 + 2·4 = 80.
+    """
+    import json
+
+    from click.testing import CliRunner
+
+    from graphcost.cli import cli
+
+    runner = CliRunner()
+    args = ["analyze", "--layers", "8,6,4,2", "--wrt", "params", "-f", "json"]
+    block = json.loads(runner.invoke(cli, args).stdout)
+    nodes = json.loads(runner.invoke(cli, [*args, "--nodes"]).stdout)
+    assert block["forward"]["multiplications"] == 704
+    assert block["backward"]["multiplications"] == 212
+    assert nodes["level"] == "node"
+    assert (nodes["forward"], nodes["backward"]) == (block["forward"], block["backward"])
+    assert block["evaluation"]["multiplications"] == 80
+    assert block["wrt"]["independent"] == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert block["wrt"]["dropped"] == ["x"]
+
+
+@needs_shapes
+def test_params_mlp_784_300_100_10_in_closed_form() -> None:
+    from graphcost.count.evaluation import evaluation_multiplications
+    from graphcost.graph.layers import parameter_graph, parameter_names
+    from graphcost.graph.wrt import with_respect_to
+
+    graph = parameter_graph([784, 300, 100, 10])
+    reduced = with_respect_to(graph, parameter_names(graph))
+    result = count(reduced)
+    # h1: 300 × (784 + 1) × 100 forward, × 10 backward; h2: 100 × (300·784 + 300 + 300 + 1) × 10
+    # forward, 100 × (300 + 300 + 1) × 10 backward.
+    assert result.forward.multiplications == 300 * 785 * 100 + 100 * 235_801 * 10
+    assert result.backward.multiplications == 300 * 785 * 10 + 100 * 601 * 10
+    assert evaluation_multiplications(reduced) == 784 * 300 + 300 * 100 + 100 * 10
+
+
+@needs_shapes
+def test_wrt_x_on_the_parameter_graph_is_the_plain_graph() -> None:
+    from graphcost.graph.layers import parameter_graph
+    from graphcost.graph.wrt import with_respect_to
+
+    sizes = ["n", "2*n/3", "n/3", "1"]
+    reduced = with_respect_to(parameter_graph(sizes), ["x"])
+    assert (
+        count(reduced, values={"n": 30}).to_dict()
+        == count(layered_graph(sizes), values={"n": 30}).to_dict()
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import click
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 def analyze(
     file: str | None,
     layers: str | None,
+    wrt: str | None,
     assignments: tuple[str, ...],
     convention: str,
     nodes: bool,
@@ -89,7 +91,7 @@ def analyze(
     from graphcost.count.recursions import count
     from graphcost.report.render import emit
 
-    graph = graph_from(file, layers)
+    graph = graph_from(file, layers, wrt)
     values = parse_assignments(assignments)
     unset = graph.free_symbols - graph.symbols.keys() - values.keys()
     formulas = None
@@ -118,7 +120,9 @@ def analyze(
                 f"CSV rows need values, and symbol {missing!r} has none",
                 fix=f"pass --set {missing}=VALUE, or graphcost sweep --over {missing}=START:STOP",
             )
-        emit(formula_report(formulas, latex=latex, path=graph.path), fmt, output)
+        report = formula_report(formulas, latex=latex, path=graph.path)
+        add_evaluation(report, graph, None)
+        emit(report, fmt, output)
         return
     result = count(
         graph,
@@ -127,6 +131,7 @@ def analyze(
         level="node" if nodes else "auto",
     )
     report = analysis_report(result, graph)
+    add_evaluation(report, graph, result)  # last: evaluation_multiplications ends the CSV row
     if formulas is not None:
         add_formulas(report, formulas, latex=latex)
     if strategies is not None:
@@ -171,6 +176,68 @@ def analysis_report(result: CountResult, graph: Graph) -> Report:
             + (" (closed form per block)" if result.level == "block" else ""),
         ],
     )
+
+
+def add_evaluation(report: Report, graph: Graph, result: CountResult | None) -> None:
+    """Put the cost of evaluating the graph (and the cheap-gradient ratio) into a report.
+
+    A note under the table, ``"evaluation"`` (``{"multiplications", "gradient_ratio",
+    "backward_ratio"}``, ``None`` when the graph does not say what its blocks compute) and
+    ``"wrt"`` in the JSON data, and the ``evaluation_multiplications`` cell of the CSV record;
+    without ``result`` (symbols without values), the evaluation formula.
+    """
+    from graphcost.count.evaluation import (
+        evaluation_formula,
+        evaluation_multiplications,
+        gradient_ratio,
+        output_nodes,
+    )
+    from graphcost.count.records import with_evaluation
+    from graphcost.graph.wrt import wrt_of
+    from graphcost.report.render import format_int
+
+    data = report.data if isinstance(report.data, dict) else {}
+    record = wrt_of(graph)
+    if record is not None:
+        data["wrt"] = {"independent": list(record.independent), "dropped": list(record.dropped)}
+        constants = ", ".join(record.constants) or "none"
+        report.notes.append(
+            f"with respect to {', '.join(record.independent)} (constants: {constants})"
+        )
+    if result is None:
+        formula = evaluation_formula(graph)
+        data["evaluation"] = {
+            "multiplications": None,
+            "gradient_ratio": None,
+            "backward_ratio": None,
+            "formula": None if formula is None else str(formula),
+        }
+        report.notes.append(f"evaluation (formula): {'—' if formula is None else formula}")
+        return
+    multiplications = evaluation_multiplications(graph, result.values)
+    outputs = output_nodes(graph, result.values)
+    backward = result.backward.multiplications
+    ratio = gradient_ratio(backward, multiplications, outputs)
+    jacobian = Fraction(backward, multiplications) if multiplications else None
+    data["evaluation"] = {
+        "multiplications": multiplications,
+        "gradient_ratio": None if ratio is None else float(ratio),
+        "backward_ratio": None if jacobian is None else float(jacobian),
+    }
+    report.records = [with_evaluation(row, multiplications) for row in report.records]
+    if multiplications is None:
+        report.notes.append("evaluation: — (unknown: the graph does not define its functions, g:)")
+    elif ratio is not None:
+        report.notes.append(
+            f"evaluation: {format_int(multiplications)} multiplications; "
+            f"gradient ÷ evaluation: {float(ratio):.4g}"
+        )
+    else:
+        shown = "—" if jacobian is None else f"{float(jacobian):.4g}"
+        report.notes.append(
+            f"evaluation: {format_int(multiplications)} multiplications; backward ÷ "
+            f"evaluation: {shown} ({format_int(outputs)} output nodes: a Jacobian, not a gradient)"
+        )
 
 
 def add_formulas(report: Report, symbolic: SymbolicCounts, *, latex: bool = False) -> None:

@@ -80,6 +80,7 @@ MAX_KEPT_POINTS = 1_000_000
 def sweep(
     file: str | None,
     layers: str | None,
+    wrt: str | None,
     overs: tuple[str, ...],
     assignments: tuple[str, ...],
     convention: str,
@@ -128,7 +129,7 @@ def sweep(
         from graphcost.report.plot import check_plot_path
 
         check_plot_path(plot_path)
-    graph = graph_from(file, layers)
+    graph = graph_from(file, layers, wrt)
     plan = plan_sweep(
         graph,
         [parse_over(text) for text in overs],
@@ -157,9 +158,14 @@ def sweep(
             f"row in memory (at most {MAX_KEPT_POINTS:,} points)",
             fix="write CSV, which is streamed row by row, or use a coarser step",
         )
+    from graphcost.count.evaluation import evaluation_cells
+    from graphcost.count.records import EVALUATION_COLUMN
+
+    columns = [*plan.columns, EVALUATION_COLUMN]
+    evaluation = evaluation_cells(graph, plan.symbols, plan.fixed)
     kept: list[tuple[Any, ...]] = []
     skipped = done = 0
-    sink = CsvRowFile(output, plan.columns) if fmt == "csv" else None
+    sink = CsvRowFile(output, columns) if fmt == "csv" else None
     try:
         with (
             terminate_as_interrupt(),
@@ -167,10 +173,11 @@ def sweep(
             sink if sink is not None else contextlib.nullcontext(),
         ):
             for chunk in run_sweep(plan, strict=strict, jobs=jobs, scheduler=scheduler):
+                rows = [(*row, evaluation(row)) for row in chunk.rows]
                 if sink is not None:
-                    sink.write(chunk.rows)
+                    sink.write(rows)
                 if keep:
-                    kept.extend(chunk.rows)
+                    kept.extend(rows)
                 skipped += chunk.skipped
                 done += chunk.points
                 advance(chunk.points)
@@ -190,14 +197,14 @@ def sweep(
     if fmt != "csv":
         from graphcost.report.render import emit
 
-        emit(_report(plan, kept, skipped), fmt, output)
+        emit(_report(plan, columns, kept, skipped), fmt, output)
     if plot_path is not None:
         from graphcost.report.plot import plot_sweep
 
         x_axis = max(plan.axes, key=len)  # the longest axis; one curve per other combination
         plot_sweep(
             plot_path,
-            plan.columns,
+            columns,
             kept,
             x=x_axis.symbol,
             graph=graph.name,
@@ -206,15 +213,15 @@ def sweep(
         )
 
 
-def _report(plan: Any, rows: list[tuple[Any, ...]], skipped: int) -> Any:
+def _report(plan: Any, columns: list[str], rows: list[tuple[Any, ...]], skipped: int) -> Any:
     from graphcost.count.sweep import rows_as_records
     from graphcost.report.render import Report, format_int
 
-    records = rows_as_records(plan.columns, rows)
+    records = rows_as_records(columns, rows)
     swept = ", ".join(axis.symbol for axis in plan.axes)
     return Report(
         title=f"{plan.graph.name} — {plan.convention} convention, sweep over {swept}",
-        columns=plan.columns,
+        columns=columns,
         rows=[[format_int(cell) for cell in row] for row in rows],
         records=records,
         data={
@@ -226,7 +233,7 @@ def _report(plan: Any, rows: list[tuple[Any, ...]], skipped: int) -> Any:
             "fixed": plan.fixed,
             "points": plan.total,
             "skipped": skipped,
-            "columns": plan.columns,
+            "columns": columns,
             "rows": records,
         },
         notes=[f"{len(rows):,} rows; {skipped:,} points skipped"] if skipped else [],

@@ -79,3 +79,19 @@ def result_record(result: CountResult) -> dict[str, Any]:
         result.backward.multiplications,
         result.backward.additions,
     )
+
+
+#: The column after :data:`COUNT_COLUMNS` (and any other columns of a row): the multiplications
+#: of evaluating the graph itself (:mod:`graphcost.count.evaluation`), empty when unknown.
+EVALUATION_COLUMN = "evaluation_multiplications"
+
+
+def with_evaluation(record: Mapping[str, Any], multiplications: int | None) -> dict[str, Any]:
+    """The record with :data:`EVALUATION_COLUMN` appended (``""`` for an unknown cost).
+
+    Examples
+    --------
+    >>> list(with_evaluation({"speedup": "7.875"}, 266200).items())
+    [('speedup', '7.875'), ('evaluation_multiplications', 266200)]
+    """
+    return {**record, EVALUATION_COLUMN: "" if multiplications is None else multiplications}
