@@ -245,7 +245,7 @@ def test_sweep_csv_reads_back_and_equals_analyze(runner, tmp_path: Path) -> None
     with output.open(newline="") as stream:
         rows = list(csv.DictReader(stream))
     assert len(rows) == 12
-    assert list(rows[0]) == ["V", "V1", "V2", *COUNT_COLUMNS, EVALUATION_COLUMN]
+    assert list(rows[0]) == ["V", "V1", "V2", *COUNT_COLUMNS, "approximate", EVALUATION_COLUMN]
     for row in rows:
         settings_ = ["--set", f"V={row['V']},V1={row['V1']},V2={row['V2']}"]
         analyzed = runner.invoke(cli, ["analyze", str(GENERAL), *settings_, "--format", "csv"])
@@ -258,9 +258,13 @@ def test_sweep_layers_stdout(runner) -> None:
     result = runner.invoke(cli, ["sweep", "--layers", "n,2*n/3,n/3,1", "--over", "n=1:9"])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "n," + ",".join([*COUNT_COLUMNS, EVALUATION_COLUMN])
+    assert lines[0] == "n," + ",".join([*COUNT_COLUMNS, "approximate", EVALUATION_COLUMN])
     # evaluation: n·2n/3 + 2n/3·n/3 + n/3 = 8n²/9 + n/3
-    assert lines[1:] == ["3,9,3,8,3,1.125,9", "6,60,42,32,22,1.875,34", "9,189,153,72,57,2.625,75"]
+    assert lines[1:] == [
+        "3,9,3,8,3,1.125,,9",
+        "6,60,42,32,22,1.875,,34",
+        "9,189,153,72,57,2.625,,75",
+    ]
     assert "skipped 6 of 9 points" in result.stderr
 
 
@@ -438,15 +442,15 @@ def test_sweep_interrupted_leaves_complete_lines(tmp_path: Path) -> None:
     text = output.read_text()
     assert text.endswith("\n")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["n", *COUNT_COLUMNS, EVALUATION_COLUMN]
+    assert rows[0] == ["n", *COUNT_COLUMNS, "approximate", EVALUATION_COLUMN]
     assert len(rows) > 1000
-    assert all(len(row) == 7 for row in rows)
+    assert all(len(row) == 8 for row in rows)
     assert [int(row[0]) for row in rows[1:]] == list(range(3, 3 * len(rows), 3))
     graph = load_graph(EX4B)
     last = rows[-1]
     expected = reference_row(graph, {"n": int(last[0])}, ["n", *COUNT_COLUMNS])
-    # exercise-4b has no g: its evaluation cost is unknown, an empty cell
-    assert tuple(last) == (*(str(cell) for cell in expected), "")
+    # exact (no approximate edges), and exercise-4b has no g: its evaluation cost is unknown
+    assert tuple(last) == (*(str(cell) for cell in expected), "", "")
     assert list(tmp_path.iterdir()) == [output]
 
 

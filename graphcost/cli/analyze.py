@@ -131,6 +131,7 @@ def analyze(
         level="node" if nodes else "auto",
     )
     report = analysis_report(result, graph)
+    add_approximate(report, result)
     add_evaluation(report, graph, result)  # last: evaluation_multiplications ends the CSV row
     if formulas is not None:
         add_formulas(report, formulas, latex=latex)
@@ -176,6 +177,24 @@ def analysis_report(result: CountResult, graph: Graph) -> Report:
             + (" (closed form per block)" if result.level == "block" else ""),
         ],
     )
+
+
+def add_approximate(report: Report, result: CountResult) -> None:
+    """Say in a report whether the block-level counts are exact (issue 11).
+
+    A note under the table naming the edges held as full, and an ``approximate`` CSV column
+    (the edges joined by ``; ``, empty when exact) appended at the end of the record; the JSON
+    data has ``"approximate"`` from :meth:`CountResult.to_dict`.
+    """
+    edges = ", ".join(result.approximate)
+    if edges:
+        report.notes.append(
+            f"approximate: joins of {edges} are held as full (the counts are upper bounds); "
+            "--nodes gives the exact count"
+        )
+    report.records = [
+        {**row, "approximate": "; ".join(result.approximate)} for row in report.records
+    ]
 
 
 def add_evaluation(report: Report, graph: Graph, result: CountResult | None) -> None:

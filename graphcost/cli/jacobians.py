@@ -60,7 +60,7 @@ def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) ->
         size = f"{f.rows_value:,}×{f.columns_value:,}"
         if shape != size:
             shape = f"{shape} = {size}"
-        kind = "diagonal" if f.diag else "dense"
+        kind = f.pattern or ("diagonal" if f.diag else "dense")
         forward = format_int(f.forward_multiplications) if f.forward_multiplications else "copy"
         backward = format_int(f.backward_multiplications) if f.backward_multiplications else "copy"
         rows.append(

@@ -45,7 +45,8 @@ def show(file: str, assignments: tuple[str, ...], fmt: str, output: str | None, 
     from graphcost.report.writers import write_atomic
 
     graph = load(file)
-    nodes = expand(graph, graph.sizes(parse_assignments(assignments)))
+    values = parse_assignments(assignments)
+    nodes = expand(graph, graph.sizes(values), graph.shapes(values))
     text = {"table": _table, "yaml": _yaml, "edges": _edges}[fmt](nodes, limit)
     if output:
         write_atomic(output, text)
@@ -58,7 +59,7 @@ def _table(nodes: NodeGraph, limit: int) -> str:
 
     graph = nodes.graph
     rows = [
-        [block.name, block.role, block.size.text, f"{size:,}"]
+        [block.name, block.role, block.shape_text, f"{size:,}"]
         for block, size in zip(graph.blocks, nodes.sizes, strict=True)
     ]
     names = nodes.names()
@@ -68,7 +69,19 @@ def _table(nodes: NodeGraph, limit: int) -> str:
         for a, b in zip(nodes.src[:shown], nodes.dst[:shown], strict=True)
     ]
     more = len(nodes.src) - shown
+    patterns = [
+        f"  {graph.blocks[a].name} -> {graph.blocks[b].name}: {pattern}"
+        for a, b, pattern, given in zip(
+            graph.edges.src.tolist(),
+            graph.edges.dst.tolist(),
+            graph.edge_patterns,
+            graph.edges.pattern or (None,) * len(graph.edges),
+            strict=True,
+        )
+        if given is not None
+    ]
     notes = [
+        *(["index patterns:", *patterns] if patterns else []),
         f"{nodes.node_count:,} nodes, {len(nodes.src):,} edges",
         "edges:",
         *edge_lines,

@@ -37,6 +37,8 @@ class Factor:
         expressions (``rows_value``, ``columns_value``: their values).
     diag
         Whether the factor is diagonal (an elementwise op on a diag edge).
+    pattern
+        The edge's index signature when the graph gives one (``ik->i``), else empty.
     forward_forms, forward_multiplications
         The product the forward recursion forms with this factor (∂b_k/∂b_0) and its cost.
     backward_forms, backward_multiplications
@@ -54,6 +56,7 @@ class Factor:
     forward_multiplications: int
     backward_forms: str
     backward_multiplications: int
+    pattern: str = ""
 
 
 def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> list[Factor]:
@@ -84,8 +87,9 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
     [('h', 'n', 'n', 0), ('y', 'n', '1', 3)]
     """
     chain = _chain(graph, values)
+    shapes = graph.shapes(values)
     sizes = graph.sizes(values)
-    structure = block_structure(graph, sizes)
+    structure = block_structure(graph, sizes, shapes)
     edge_of = {
         (int(a), int(b)): e
         for e, (a, b) in enumerate(zip(graph.edges.src, graph.edges.dst, strict=True))
@@ -104,15 +108,16 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
             Factor(
                 numerator=b.name,
                 denominator=a.name,
-                rows=a.size.text,
-                columns=b.size.text,
+                rows=a.shape_text,
+                columns=b.shape_text,
                 rows_value=sizes[before],
                 columns_value=sizes[after],
                 diag=bool(graph.edges.diag[e]),
-                forward_forms=f"∂{b.name}/∂{first.name}: {first.size.text}×{b.size.text}",
+                forward_forms=f"∂{b.name}/∂{first.name}: {first.shape_text}×{b.shape_text}",
                 forward_multiplications=forward,
-                backward_forms=f"∂{last.name}/∂{a.name}: {a.size.text}×{last.size.text}",
+                backward_forms=f"∂{last.name}/∂{a.name}: {a.shape_text}×{last.shape_text}",
                 backward_multiplications=backward,
+                pattern=str((graph.edges.pattern or (None,) * (e + 1))[e] or ""),
             )
         )
     return factors

@@ -68,6 +68,10 @@ class CountResult:
         The two schedules' costs.
     values
         The symbol values used (empty for a symbolic result).
+    approximate
+        Block level: the edges (``"x -> y"``) whose structure was held as full because two
+        index patterns had no exact join; the counts are then upper bounds and ``--nodes``
+        gives the exact ones. Empty when exact.
     """
 
     graph: str
@@ -76,6 +80,7 @@ class CountResult:
     forward: ScheduleCost
     backward: ScheduleCost
     values: dict[str, int] = field(default_factory=dict)
+    approximate: tuple[str, ...] = ()
 
     @property
     def speedup(self) -> Any:
@@ -104,6 +109,7 @@ class CountResult:
             "backward": _cost_dict(self.backward),
             "speedup": _as_float(speedup),
             "speedup_exact": None if speedup is None else str(speedup),
+            "approximate": list(self.approximate),
         }
 
 
@@ -227,13 +233,21 @@ def structure_of(
     SizeError, GraphTooLargeError, UsageError
     """
     check_level(level)
-    sizes = graph.sizes(values)
+    shapes = graph.shapes(values)
+    sizes = [_product(shape) for shape in shapes]
     if level == "auto":
         big = graph.is_node_level and len(graph.blocks) > BLOCK_ENGINE_LIMIT
         level = "node" if big else "block"
     if level == "block":
-        return block_structure(graph, sizes)
-    return node_structure(expand(graph, sizes))
+        return block_structure(graph, sizes, shapes)
+    return node_structure(expand(graph, sizes, shapes))
+
+
+def _product(values: Any) -> Any:
+    total: Any = 1
+    for value in values:
+        total = total * value
+    return total
 
 
 def count(
@@ -284,6 +298,7 @@ def count(
         forward=ScheduleCost(int(forward.multiplications), int(forward.additions)),
         backward=ScheduleCost(int(backward.multiplications), int(backward.additions)),
         values=graph.symbol_values(values),
+        approximate=structure.approximate,
     )
 
 
@@ -322,8 +337,9 @@ def count_symbolic(graph: Graph, *, convention: str = "elimination") -> CountRes
         graph,
         {name: sympy.Symbol(name, positive=True, integer=True) for name in graph.free_symbols},
     )
-    sizes, _ = graph.symbolic_sizes()
-    forward, backward = chosen.formula(block_structure(graph, sizes))
+    shapes, _ = graph.symbolic_shapes()
+    structure = block_structure(graph, [_product(shape) for shape in shapes], shapes)
+    forward, backward = chosen.formula(structure)
     require_symbolic_budget(
         {
             "forward multiplications": forward.multiplications,
@@ -342,4 +358,11 @@ def count_symbolic(graph: Graph, *, convention: str = "elimination") -> CountRes
             factor_within_budget(sympy.expand(cost.additions)),
         )
 
-    return CountResult(graph.name, chosen.name, "block", tidy(forward), tidy(backward))
+    return CountResult(
+        graph.name,
+        chosen.name,
+        "block",
+        tidy(forward),
+        tidy(backward),
+        approximate=structure.approximate,
+    )

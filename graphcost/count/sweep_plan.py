@@ -167,8 +167,10 @@ class SweepPlan:
 
     @property
     def per_point(self) -> bool:
-        """Whether each point is a separate task (node-level work or a strategy)."""
-        return self.nodes or self.strategy is not None
+        """Whether each point is a separate task (node-level work, a strategy, or a graph with
+        shaped blocks or index signatures: the compiled path holds vector sizes only, so those
+        are counted exactly point by point at block level)."""
+        return self.nodes or self.strategy is not None or self.graph.is_shaped
 
     def points(self) -> Iterator[dict[str, int]]:
         """The points' symbol values (fixed and swept) in sweep order, as dicts."""

@@ -78,6 +78,13 @@ class Block:
         """The number of dimensions."""
         return len(self.dims)
 
+    @property
+    def shape_text(self) -> str:
+        """The size as written: ``n`` for a vector, ``[n, m]`` for a matrix, ``[]`` a scalar."""
+        if self.shape is None:
+            return self.size.text
+        return f"[{', '.join(dim.text for dim in self.shape)}]"
+
 
 @dataclass(frozen=True)
 class Edges:

@@ -46,6 +46,7 @@ __all__ = [
     "MAX_NODES",
     "NodeGraph",
     "Structure",
+    "approximate_edges",
     "block_structure",
     "exact_sum",
     "expand",
@@ -158,6 +159,13 @@ def block_structure(
         edge_count=_objects(edge_count),
         approximate=tuple(dict.fromkeys(f"{names[a]} -> {names[b]}" for a, b in approximate)),
     )
+
+
+def approximate_edges(graph: Graph) -> tuple[str, ...]:
+    """The edges a block-level count of ``graph`` holds as full (:attr:`Structure.approximate`),
+    at any sizes: whether two patterns join exactly does not depend on the sizes."""
+    shapes = [(1,) * block.rank for block in graph.blocks]
+    return block_structure(graph, [1] * len(shapes), shapes).approximate
 
 
 def _reverse(pattern: Pattern) -> Pattern:

@@ -410,7 +410,7 @@ def test_a_signal_during_a_sweep_keeps_complete_rows(tmp_path: Path, number: int
     rows = list(csv.reader(io.StringIO(target.read_text())))
     assert ",".join(rows[0]).startswith(HEADER)
     assert len(rows) > 100
-    assert all(len(row) == 7 for row in rows)  # the counts, then evaluation_multiplications
+    assert all(len(row) == 8 for row in rows)  # counts, approximate, evaluation_multiplications
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 
