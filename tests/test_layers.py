@@ -7,7 +7,6 @@ import pytest
 from graphcost.count.recursions import count
 from graphcost.errors import UsageError
 from graphcost.graph.layers import layered_graph, parse_layers
-from graphcost.graph.model import Block
 
 
 def test_structure() -> None:
@@ -66,26 +65,6 @@ def test_parse_layers_rejects_empty() -> None:
 # --- --wrt params: weights and biases as inputs ------------------------------------------------
 
 
-def _counts_shapes() -> bool:
-    """Whether the counts take shaped blocks and signatures yet (issue 11, points 1-4)."""
-    if not hasattr(Block, "shape"):
-        return False
-    from graphcost.graph.loader import graph_from_dict
-
-    try:
-        graph = graph_from_dict({"V": {"W": [2, 3]}, "D'": {"y": 2}, "E": [["W", "y", "ik->i"]]})
-        count(graph)
-    except Exception:  # any failure means: not there yet
-        return False
-    return True
-
-
-needs_shapes = pytest.mark.skipif(
-    not _counts_shapes(), reason="needs shaped blocks in the counts (issue 11, points 1-4)"
-)
-
-
-@needs_shapes
 def test_parameter_graph_structure() -> None:
     from graphcost.graph.layers import parameter_graph, parameter_names
 
@@ -99,7 +78,6 @@ def test_parameter_graph_structure() -> None:
     assert graph.free_symbols == {"n", "m"}
 
 
-@needs_shapes
 def test_params_8_6_4_2_by_hand() -> None:
     """Counts of ``--layers 8,6,4,2 --wrt params`` (elimination convention), by hand.
 
@@ -134,7 +112,6 @@ def test_params_8_6_4_2_by_hand() -> None:
     assert block["wrt"]["dropped"] == ["x"]
 
 
-@needs_shapes
 def test_params_mlp_784_300_100_10_in_closed_form() -> None:
     from graphcost.count.evaluation import evaluation_multiplications
     from graphcost.graph.layers import parameter_graph, parameter_names
@@ -150,7 +127,6 @@ def test_params_mlp_784_300_100_10_in_closed_form() -> None:
     assert evaluation_multiplications(reduced) == 784 * 300 + 300 * 100 + 100 * 10
 
 
-@needs_shapes
 def test_wrt_x_on_the_parameter_graph_is_the_plain_graph() -> None:
     from graphcost.graph.layers import parameter_graph
     from graphcost.graph.wrt import with_respect_to

@@ -146,7 +146,7 @@ def test_matrix_vector_symbolic() -> None:
 
 def test_matrix_node_names_are_row_major() -> None:
     problem = elimination_problem(matrix_vector(2, 2), level="node")
-    assert problem.names[:4] == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]"]
+    assert problem.names[:4] == ["W[0][0]", "W[0][1]", "W[1][0]", "W[1][1]"]
 
 
 def shipped() -> list:
@@ -206,3 +206,23 @@ def test_attention_example() -> None:
     assert block.backward.multiplications == 324
     full = count(attention(True))
     assert (full.forward.multiplications, full.backward.multiplications) == (2187, 2916)
+
+
+def test_a_shaped_graph_shown_at_node_level_loads_back(tmp_path, runner) -> None:
+    # Matrix node names carry no comma (W[0][1]), so the node-level YAML and edge file that
+    # `show` writes load back and count as the block graph does.
+    from graphcost.cli import cli
+
+    source = tmp_path / "wx.yaml"
+    source.write_text(
+        "symbols: {n: 2, m: 3}\nV: {W: [n, m], x: m}\nD: {h: n}\nD': {y: 1}\n"
+        "E: [[x, h], [W, h, 'ik->i'], [h, y]]\n",
+        encoding="utf-8",
+    )
+    nodes = tmp_path / "nodes.yaml"
+    result = runner.invoke(cli, ["show", str(source), "--format", "yaml", "-o", str(nodes)])
+    assert result.exit_code == 0, result.stderr
+    expected = count(load_graph(source))
+    again = count(load_graph(nodes))
+    assert (again.forward, again.backward) == (expected.forward, expected.backward)
+    assert "W[1][2]" in nodes.read_text(encoding="utf-8")

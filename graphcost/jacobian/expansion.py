@@ -75,7 +75,8 @@ class NodeGraph:
 
     def name(self, node: int) -> str:
         """The name of a node: the block's name for a single node, else ``block[i]``
-        (``block[i,j]`` for a matrix block, row-major)."""
+        (``block[i][j]`` for a matrix block, row-major: no comma, so that ``show --format
+        yaml|edges`` output loads back; commas separate the fields of an edge file)."""
         block = int(np.searchsorted(self.offsets, node, side="right")) - 1
         return self._name(block, node - int(self.offsets[block]))
 
@@ -87,7 +88,7 @@ class NodeGraph:
         if len(shape) <= 1:
             return f"{name}[{position}]"
         index = np.unravel_index(position, shape)
-        return f"{name}[{','.join(str(int(i)) for i in index)}]"
+        return name + "".join(f"[{int(i)}]" for i in index)
 
     def names(self) -> list[str]:
         """All node names, in index order."""

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from graphcost.graph.model import Block
 from tests.hostile.conftest import assert_clean_error, run_graphcost
 
 GRAPH = "V: [x, w]\nD: [v]\nD': [y]\nE: [[x, v], [w, v], [v, y]]\n"
@@ -59,7 +58,6 @@ def test_bad_wrt_on_a_file(
     assert outcome.seconds < QUICK
 
 
-@pytest.mark.skipif(not hasattr(Block, "shape"), reason="needs shaped blocks (issue 11)")
 @pytest.mark.parametrize(
     ("options", "contains"),
     [
