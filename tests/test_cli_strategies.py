@@ -185,3 +185,15 @@ def test_help_documents_the_strategy_options(runner: CliRunner) -> None:
     ):
         assert option in result.stdout
     assert "--strategy all" in result.stdout
+
+
+def test_an_approximate_strategy_result_says_so(runner: CliRunner) -> None:
+    # On the attention graph the forward order joins X -> S fill-ins that no pattern holds.
+    graph = str(GRAPHS / "attention.yaml")
+    result = runner.invoke(cli, ["analyze", graph, "-s", "forward,backward", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    strategies = json.loads(result.stdout)["strategies"]
+    assert strategies["forward"]["approximate"] == ["X -> S"]
+    assert strategies["backward"]["approximate"] == []
+    table = runner.invoke(cli, ["analyze", graph, "-s", "forward"], terminal_width=200)
+    assert "forward: approximate (an upper bound)" in table.stdout

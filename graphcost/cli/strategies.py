@@ -331,6 +331,12 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
             notes.append(f"{result.name}: " + ", ".join(p for p in (bound, proof) if p))
         if result.remark:
             notes.append(f"{result.name}: {result.remark}")
+        if result.cost.approximate:
+            notes.append(
+                f"{result.name}: approximate (an upper bound): fill-ins joining "
+                f"{', '.join(result.cost.approximate)} are held as full; --nodes gives the exact "
+                "count"
+            )
     report.notes = [*report.notes, *notes, *skipped]
     report.data["strategies"] = {
         r.name: {

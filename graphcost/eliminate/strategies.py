@@ -72,6 +72,7 @@ class StrategyResult:
             "proven_optimal": self.proven_optimal,
             "remark": self.remark,
             "seconds": round(self.seconds, 6),
+            "approximate": list(self.cost.approximate),
         }
 
 
