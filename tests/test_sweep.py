@@ -3,16 +3,11 @@ interrupted sweep keeps its finished rows)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +25,7 @@ from graphcost.errors import SizeError, UsageError
 from graphcost.graph.layers import layered_graph
 from graphcost.graph.loader import graph_from_dict, load_graph
 from tests.conftest import GRAPHS, ROOT
+from tests.hostile.conftest import started
 from tests.test_symbolic import block_graphs
 
 EX4B = GRAPHS / "exercise-4b.yaml"
@@ -389,40 +385,12 @@ def test_sweep_strategy_runs_with_the_given_budget(runner, monkeypatch) -> None:
     assert seen == [(3, 2.5, 200)] * 3
 
 
-def _default_signals() -> None:
-    """In the child: the default handling of the signals a test sends or a pipe raises.
-
-    A suite run in the background (``nohup``, ``&`` in a script) ignores SIGINT, and an
-    ignored signal stays ignored across exec: the child would never see the test's Ctrl-C.
-    """
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
-        signal.signal(number, signal.SIG_DFL)
-
-
-@contextlib.contextmanager
-def _graphcost_process(args: list[str], **options: object) -> Iterator[subprocess.Popen]:
-    """``python -m graphcost ARGS`` with default signal handling, in a session of its own
-    that is killed whatever happens, so no test leaves a sweep running."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "graphcost", *args],
-        cwd=ROOT,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_default_signals,
-        **options,  # type: ignore[arg-type]
-    )
-    try:
-        yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-
-
 def test_sweep_interrupted_leaves_complete_lines(tmp_path: Path) -> None:
     output = tmp_path / "long.csv"
     args = ["sweep", str(EX4B), "--over", "n=3:3*10**9:3", "--output", str(output)]
-    with _graphcost_process(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+    # The harness's process: default signal handling even under nohup, a session of its own
+    # that is killed whatever happens, so no test leaves a sweep running.
+    with started(args, cwd=ROOT) as process:
         deadline = time.monotonic() + 60
         partial = None
         while time.monotonic() < deadline:  # wait until some rows have been written

@@ -11,6 +11,7 @@ whatever happens, so no case can leave work running behind it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import resource
 import signal
@@ -40,10 +41,12 @@ class Outcome:
     seconds: float
 
 
-def _child_setup() -> None:
+def _child_setup(fault: Callable[[], None] | None = None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)
+    if fault is not None:
+        fault()
 
 
 @contextlib.contextmanager
@@ -54,8 +57,13 @@ def started(
     env: dict[str, str] | None = None,
     stdin: int | None = subprocess.DEVNULL,
     stdout: int | None = subprocess.PIPE,
+    fault: Callable[[], None] | None = None,
 ) -> Iterator[subprocess.Popen[str]]:
-    """Start ``python -m graphcost ARGS`` in a session of its own; kill the session on exit."""
+    """Start ``python -m graphcost ARGS`` in a session of its own; kill the session on exit.
+
+    ``fault`` runs in the child after the default set-up (a closed descriptor, a file-size
+    limit standing in for a full disk, ...).
+    """
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     environment.pop("GRAPHCOST_DEBUG", None)
     process = subprocess.Popen(
@@ -67,7 +75,7 @@ def started(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        preexec_fn=_child_setup,
+        preexec_fn=functools.partial(_child_setup, fault),
     )
     try:
         yield process

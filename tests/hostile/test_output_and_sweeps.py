@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import os
 import resource
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -25,7 +25,6 @@ import pytest
 
 from tests.conftest import GRAPHS
 from tests.hostile.conftest import (
-    MEMORY_LIMIT,
     TIME_LIMIT,
     Outcome,
     assert_clean_error,
@@ -40,11 +39,8 @@ PREVIOUS = "n,forward_multiplications\n3,9\n"
 HEADER = "n,forward_multiplications,forward_additions,backward_multiplications,backward_additions"
 
 
-def _faulty_child(*, close: Sequence[int] = (), file_size: int | None = None) -> None:
-    """In the child: default signals, the harness's memory limit, and the fault asked for."""
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP):
-        signal.signal(number, signal.SIG_DFL)
+def _fault(*, close: Sequence[int] = (), file_size: int | None = None) -> None:
+    """In the child, after the harness's set-up: the fault asked for."""
     if file_size is not None:
         # Every write to a file beyond this size fails with EFBIG, as a full disk fails with
         # ENOSPC (Python ignores SIGXFSZ); pipes are not files, so stdout and stderr still work.
@@ -62,29 +58,10 @@ def _started_with_fault(
     stdout: object = subprocess.PIPE,
     cwd: Path | None = None,
 ) -> Iterator[subprocess.Popen[str]]:
-    """Like the harness's ``started``, with a closed descriptor or a file-size limit."""
-    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    environment.pop("GRAPHCOST_DEBUG", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "graphcost", *args],
-        cwd=cwd,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        stdout=stdout,  # type: ignore[arg-type]
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=lambda: _faulty_child(close=close, file_size=file_size),
-    )
-    try:
+    """The harness's ``started``, with a closed descriptor or a file-size limit."""
+    fault = functools.partial(_fault, close=close, file_size=file_size)
+    with started(args, cwd=cwd, stdout=stdout, fault=fault) as process:  # type: ignore[arg-type]
         yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
 
 
 def _run_with_fault(args: Sequence[str], **fault: object) -> Outcome:
