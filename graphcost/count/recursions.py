@@ -22,6 +22,7 @@ definition gives block-level closed forms (ints or sympy) and node-level counts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -234,20 +235,13 @@ def structure_of(
     """
     check_level(level)
     shapes = graph.shapes(values)
-    sizes = [_product(shape) for shape in shapes]
+    sizes = [math.prod(shape) for shape in shapes]
     if level == "auto":
         big = graph.is_node_level and len(graph.blocks) > BLOCK_ENGINE_LIMIT
         level = "node" if big else "block"
     if level == "block":
         return block_structure(graph, sizes, shapes)
     return node_structure(expand(graph, sizes, shapes))
-
-
-def _product(values: Any) -> Any:
-    total: Any = 1
-    for value in values:
-        total = total * value
-    return total
 
 
 def count(
@@ -338,7 +332,7 @@ def count_symbolic(graph: Graph, *, convention: str = "elimination") -> CountRes
         {name: sympy.Symbol(name, positive=True, integer=True) for name in graph.free_symbols},
     )
     shapes, _ = graph.symbolic_shapes()
-    structure = block_structure(graph, [_product(shape) for shape in shapes], shapes)
+    structure = block_structure(graph, [math.prod(shape) for shape in shapes], shapes)
     forward, backward = chosen.formula(structure)
     require_symbolic_budget(
         {

@@ -10,6 +10,7 @@ returns.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -270,7 +271,7 @@ def elimination_problem(
         from graphcost.jacobian.structure import expand, expansion_size
 
         shapes = graph.shapes(values)
-        sizes = [_product(shape) for shape in shapes]
+        sizes = [math.prod(shape) for shape in shapes]
         node_count, edge_count = expansion_size(graph, sizes, shapes)
         if edge_count > MAX_NODE_EDGES:
             raise GraphTooLargeError(
@@ -293,7 +294,7 @@ def elimination_problem(
             False,
         )
     shapes = graph.symbolic_shapes()[0] if symbolic else graph.shapes(values)
-    sizes = [_product(shape) for shape in shapes]
+    sizes = [math.prod(shape) for shape in shapes]
     edges = graph.edges
     src, dst = edges.src.tolist(), edges.dst.tolist()
     diag = [(a, b) for a, b, d in zip(src, dst, edges.diag.tolist(), strict=True) if d]
@@ -310,13 +311,6 @@ def elimination_problem(
     )
     patterns = dict(zip(zip(src, dst, strict=True), graph.edge_patterns, strict=True))
     return replace(problem, shapes=tuple(shapes), patterns=patterns)
-
-
-def _product(values: Any) -> Any:
-    total: Any = 1
-    for value in values:
-        total = total * value
-    return total
 
 
 def _build(

@@ -35,6 +35,7 @@ The weight W (n × m) of h = W·x feeds each h_i through row i only: n·m partia
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -77,26 +78,19 @@ def _letter_sizes(p: Pattern, source: Shape, target: Shape) -> dict[str, Any]:
     return sizes
 
 
-def _product(values: Any) -> Any:
-    total: Any = 1
-    for value in values:
-        total = total * value
-    return total
-
-
 def partials(p: Pattern, source: Shape, target: Shape) -> Any:
     """Node-level edges (local partials) the block stands for."""
-    return _product(_letter_sizes(p, source, target).values())
+    return math.prod(_letter_sizes(p, source, target).values())
 
 
 def sources_per_node(p: Pattern, source: Shape) -> Any:
     """Nodes of the source block each node of the target depends on through this edge."""
-    return _product(s for x, s in zip(p.source, source, strict=True) if x not in p.target)
+    return math.prod(s for x, s in zip(p.source, source, strict=True) if x not in p.target)
 
 
 def targets_per_node(p: Pattern, target: Shape) -> Any:
     """Nodes of the target block each node of the source feeds through this edge."""
-    return _product(s for x, s in zip(p.target, target, strict=True) if x not in p.source)
+    return math.prod(s for x, s in zip(p.target, target, strict=True) if x not in p.source)
 
 
 class _Classes:
@@ -154,7 +148,7 @@ def compose_cost(first: Pattern, second: Pattern, s_i: Shape, s_j: Shape, s_k: S
     ):
         for x, size in zip(letters, shape, strict=True):
             sizes[classes.find((tag, x))] = size
-    return _product(sizes.values())
+    return math.prod(sizes.values())
 
 
 def _positions(patterns: tuple[Pattern, ...]) -> _Classes:
@@ -177,7 +171,7 @@ def overlap(p: Pattern, q: Pattern, source: Shape, target: Shape) -> Any:
         sizes[classes.find(("s", d))] = size
     for d, size in enumerate(target):
         sizes[classes.find(("t", d))] = size
-    return _product(sizes.values())
+    return math.prod(sizes.values())
 
 
 def contains(big: Pattern, small: Pattern) -> bool:
