@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from graphcost.cli.base import ALL_FORMATS, cli, output_options
-from graphcost.cli.trace import point_options, prepare
+from graphcost.cli.trace import layout_notes, point_options, prepare
 
 if TYPE_CHECKING:
     from graphcost.numeric.checks import Comparison
@@ -89,6 +89,7 @@ def check(
     ]
     vacuous = is_vacuous(ahead, behind)
     report = check_report(model.graph.name, comparisons, counts, vacuous=vacuous)
+    report.notes[-1:-1] = layout_notes(model, json_hint=False)
     emit(report, fmt, output)
     failed = [c.name for c in comparisons if not c.passed]
     failed += [f"{name} multiplications" for name, done, expected in counts if done != expected]

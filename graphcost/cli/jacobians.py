@@ -88,15 +88,29 @@ def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) ->
                 "forward_multiplications": f.forward_multiplications,
                 "backward_forms": f.backward_forms,
                 "backward_multiplications": f.backward_multiplications,
+                "weight": f.weight,
             }
         )
     total_forward = sum(f.forward_multiplications for f in factors)
     total_backward = sum(f.backward_multiplications for f in factors)
     first, last = factors[0].denominator, factors[-1].numerator
-    chain = " · ".join(f"∂{f.numerator}/∂{f.denominator}" for f in factors)
+    chain = " · ".join(f"∂{f.numerator}/∂{f.denominator}" for f in factors if not f.weight)
     shown = ", ".join(f"{k} = {v:,}" for k, v in graph.symbol_values(values).items())
+    notes = []
+    weights = [f for f in factors if f.weight]
+    if weights:
+        inputs = ", ".join([first, *(f.denominator for f in weights)])
+        chain = f"∂{last}/∂({inputs}), with ∂{last}/∂{first} = {chain}"
+        notes.append(
+            "a weight input W [n, m] enters its layer h beside the chain: ∂"
+            f"{last}/∂W = ∂h/∂W · ∂{last}/∂h, where ∂h/∂W (|W| × |h|, pattern ik->i) holds "
+            "∂h_i/∂W_ik = x_k, n·m non-zeros; its rows are W's nodes in row-major order W[i,j] "
+            "(a bias: ∂h_i/∂b_i = 1, diagonal)"
+        )
+    else:
+        chain = f"∂{last}/∂{first} = {chain}"
     return Report(
-        title=f"{graph.name} — ∂{last}/∂{first} = {chain}" + (f" ({shown})" if shown else ""),
+        title=f"{graph.name} — {chain}" + (f" ({shown})" if shown else ""),
         columns=[
             "#",
             "factor",
@@ -111,6 +125,7 @@ def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) ->
         records=records,
         data={"graph": graph.name, "symbols": graph.symbol_values(values), "factors": records},
         notes=[
+            *notes,
             "shape of ∂b/∂a: size(a) × size(b) (seed 003's layout); forward recursion multiplies "
             "from the left, backward from the right; a product with the unit seed is a copy",
             f"multiplications: forward {format_int(total_forward)}, "

@@ -167,6 +167,35 @@ def number(value: float) -> str:
     return "0" if value == 0 else f"{value:.6g}"
 
 
+def layout_notes(model: NumericModel, *, json_hint: bool = True) -> list[str]:
+    """Where a matrix input's derivatives are: row-major nodes, and ∂f/∂W of W's shape."""
+    matrices = [b for b in model.inputs if model.shapes and len(model.shapes[b]) > 1]
+    if not matrices:
+        return []
+    shown = ", ".join(f"{model.graph.blocks[b].name} {list(model.shapes[b])}" for b in matrices[:6])
+    return [
+        f"matrix inputs ({shown}): nodes in row-major order W[i,j], so ∂f/∂W has W's shape, "
+        "entry [i,j] = ∂f/∂W[i,j]"
+        + (" (JSON: gradients, per output node and input block)" if json_hint else "")
+    ]
+
+
+def gradients(model: NumericModel, jacobian: Any) -> dict[str, dict[str, Any]]:
+    """∂y/∂u for every output node y and input block u, as nested lists of u's shape."""
+    result: dict[str, dict[str, Any]] = {}
+    for row, output in zip(jacobian, model.node_names(model.outputs), strict=True):
+        start, per_input = 0, {}
+        for block in model.inputs:
+            size = model.sizes[block]
+            shape = model.shapes[block] if model.shapes else (size,)
+            per_input[model.graph.blocks[block].name] = (
+                row[start : start + size].reshape(shape).tolist()
+            )
+            start += size
+        result[output] = per_input
+    return result
+
+
 def trace_report(
     model: NumericModel,
     result: Propagation,
@@ -241,6 +270,7 @@ def trace_report(
             "parameters drawn from randn·√(2/fan-in), biases 0.1·randn (--seed): "
             + ", ".join(seeded)
         )
+    notes += layout_notes(model)
     if len(records) > len(rows):
         notes.append(f"{len(records) - len(rows):,} more rows (--limit 0 shows all)")
     if len(headers) > len(shown):
@@ -255,6 +285,7 @@ def trace_report(
         "outputs": model.node_names(model.outputs),
         "nodes": nodes,
         "jacobian": result.jacobian.tolist(),
+        "gradients": gradients(model, result.jacobian),
     }
     return Report(
         title=title,

@@ -39,6 +39,9 @@ class Factor:
         Whether the factor is diagonal (an elementwise op on a diag edge).
     pattern
         The edge's index signature when the graph gives one (``ik->i``), else empty.
+    weight
+        Whether the factor leaves a weight or bias input into its layer (∂h/∂W, beside the
+        chain: ∂y/∂W = ∂h/∂W · ∂y/∂h) rather than a block of the chain.
     forward_forms, forward_multiplications
         The product the forward recursion forms with this factor (∂b_k/∂b_0) and its cost.
     backward_forms, backward_multiplications
@@ -57,6 +60,7 @@ class Factor:
     backward_forms: str
     backward_multiplications: int
     pattern: str = ""
+    weight: bool = False
 
 
 def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> list[Factor]:
@@ -86,7 +90,8 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
     >>> [(f.numerator, f.rows, f.columns, f.forward_multiplications) for f in jacobian_chain(g)]
     [('h', 'n', 'n', 0), ('y', 'n', '1', 3)]
     """
-    chain = _chain(graph, values)
+    side = _weight_inputs(graph)
+    chain = _chain(graph, values) if not side else _data_chain(graph, side)
     shapes = graph.shapes(values)
     sizes = graph.sizes(values)
     structure = block_structure(graph, sizes, shapes)
@@ -95,8 +100,13 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
         for e, (a, b) in enumerate(zip(graph.edges.src, graph.edges.dst, strict=True))
     }
     first, last = graph.blocks[chain[0]], graph.blocks[chain[-1]]
-    factors = []
+    reached = _inputs_reaching(graph, chain, side)
+    steps = []
     for before, after in pairwise(chain):
+        steps.append((before, after))
+        steps += [(w, after) for w in side.get(after, ())]
+    factors = []
+    for before, after in steps:
         e = edge_of[(before, after)]
         count = int(structure.edge_count[e])
         # Elimination convention: a product with the unit seed of an input (forward) or an
@@ -113,14 +123,58 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
                 rows_value=sizes[before],
                 columns_value=sizes[after],
                 diag=bool(graph.edges.diag[e]),
-                forward_forms=f"∂{b.name}/∂{first.name}: {first.shape_text}×{b.shape_text}",
+                forward_forms=f"∂{b.name}/∂{first.name}: {first.shape_text}×{b.shape_text}"
+                if not side
+                else f"∂{b.name}/∂({reached[after]})",
                 forward_multiplications=forward,
                 backward_forms=f"∂{last.name}/∂{a.name}: {a.shape_text}×{last.shape_text}",
                 backward_multiplications=backward,
                 pattern=str((graph.edges.pattern or (None,) * (e + 1))[e] or ""),
+                weight=before not in chain,
             )
         )
     return factors
+
+
+def _weight_inputs(graph: Graph) -> dict[int, tuple[int, ...]]:
+    """Layer block → the weight and bias inputs it reads (:mod:`graphcost.graph.weights`)."""
+    side: dict[int, tuple[int, ...]] = {}
+    for block, definition in (graph.definitions or {}).items():
+        bound = tuple(w for w in (*definition.weights, definition.bias) if w is not None)
+        if bound:
+            side[block] = bound
+    return side
+
+
+def _inputs_reaching(graph: Graph, chain: list[int], side: Mapping[int, tuple[int, ...]]) -> dict:
+    """Per block of the chain, the names of the inputs it depends on (``x, W1, b1``)."""
+    names: list[str] = [graph.blocks[chain[0]].name]
+    reached = {}
+    for block in chain[1:]:
+        names += [graph.blocks[w].name for w in side.get(block, ())]
+        reached[block] = ", ".join(names)
+    return reached
+
+
+def _data_chain(graph: Graph, side: Mapping[int, tuple[int, ...]]) -> list[int]:
+    """The chain x → h1 → … → y once the weight and bias inputs are set aside."""
+    bound = {w for inputs in side.values() for w in inputs}
+    src, dst = graph.edges.src.tolist(), graph.edges.dst.tolist()
+    data = [(a, b) for a, b in zip(src, dst, strict=True) if a not in bound]
+    blocks = [b for b in range(len(graph.blocks)) if b not in bound]
+    children = {b: [t for a, t in data if a == b] for b in blocks}
+    parents = {b: [a for a, t in data if t == b] for b in blocks}
+    starts = [b for b in blocks if not parents[b]]
+    chain = starts[:1]
+    while len(starts) == 1 and len(children[chain[-1]]) == 1:
+        chain.append(children[chain[-1]][0])
+    if len(starts) != 1 or len(chain) != len(blocks) or any(len(parents[b]) > 1 for b in blocks):
+        raise UsageError(
+            f"graph {graph.name!r} is not layered once its weight inputs are set aside",
+            fix="jacobians needs a chain x → b1 → … → y, with weights W_<block> and biases "
+            "b_<block> as the only other inputs",
+        )
+    return chain
 
 
 def _chain(graph: Graph, values: Mapping[str, int] | None) -> list[int]:

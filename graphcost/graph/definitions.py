@@ -14,24 +14,24 @@ A definition is either
 Expressions go through :func:`graphcost.graph.expr.parse_expression` (an :mod:`ast` whitelist),
 never
 ``eval`` or ``sympify``. The parents of each block follow from its definition; when the file
-also lists ``E``, :func:`check_edges` requires the two to agree.
+also lists ``E``, :func:`graphcost.graph.definition_edges.check_edges` requires the two to
+agree.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
-
-import numpy as np
 
 from graphcost.errors import ExpressionError, GraphValidationError
 from graphcost.graph.definition_checks import check_arity, check_constants, check_powers
 from graphcost.graph.expr import Expr, parse_expression
 from graphcost.graph.functions import FUNCTIONS, LAYER_OPS, callable_names
-from graphcost.graph.model import INPUT, Block, Edges
+from graphcost.graph.model import INPUT, Block
 from graphcost.graph.quoting import quote
+from graphcost.graph.weights import WEIGHT_PATTERN, bind_inputs
 from graphcost.graph.yamlfile import line_of
 
 #: Keys of ``params:`` that are not parameter names.
@@ -59,6 +59,12 @@ class Definition:
         Names of scalar parameters the expression uses.
     line
         The line of the ``g`` entry, when known.
+    weights
+        For a layer op, per parent the input block that holds its weight (``W_<block>``
+        declared under ``V``, :mod:`graphcost.graph.weights`), or ``None`` where the weight is
+        a parameter; ``()`` for an elementwise expression.
+    bias
+        The input block that holds the bias ``b_<block>`` of an ``affine`` op, else ``None``.
     """
 
     block: int
@@ -68,6 +74,20 @@ class Definition:
     expr: Expr
     constants: tuple[str, ...]
     line: int | None
+    weights: tuple[int | None, ...] = ()
+    bias: int | None = None
+
+    @property
+    def inputs(self) -> tuple[tuple[int, str], ...]:
+        """Every block this definition reads, with the kind of its edge: the parents
+        (``"full"`` into a layer op, ``"diag"`` into an expression), weight inputs
+        (``"ik->i"``) and the bias input (``"diag"``)."""
+        kind = "diag" if self.op is None else "full"
+        read = [(p, kind) for p in self.parents]
+        read += [(w, str(WEIGHT_PATTERN)) for w in self.weights if w is not None]
+        if self.bias is not None:
+            read.append((self.bias, "diag"))
+        return tuple(read)
 
     @property
     def elementwise(self) -> bool:
@@ -155,7 +175,20 @@ def parse_definitions(
                 line=line,
                 fix="give input values under at: or with --at",
             )
-        definitions[block] = _definition(name, value, block, index, constants, path, line)
+        definition = _definition(name, value, block, index, constants, path, line)
+        if definition.op is not None:
+            weights, bias = bind_inputs(
+                name,
+                LAYER_OPS[definition.op].bias,
+                definition.parents,
+                blocks,
+                index,
+                params,
+                path,
+                line,
+            )
+            definition = replace(definition, weights=weights, bias=bias)
+        definitions[block] = definition
     missing = [b.name for i, b in enumerate(blocks) if b.role != INPUT and i not in definitions]
     if missing:
         raise GraphValidationError(
@@ -279,91 +312,3 @@ def _layer_parents(
 
 def _names_in_order(tree: ast.AST) -> list[str]:
     return [node.id for node in ast.walk(tree) if isinstance(node, ast.Name)]
-
-
-def _is_scalar(block: Block) -> bool:
-    return block.size.text == "1"
-
-
-def _diag_expected(definition: Definition, parent: int, blocks: Sequence[Block]) -> bool | None:
-    """``True``/``False`` when the edge kind matters, ``None`` between two single nodes."""
-    if _is_scalar(blocks[definition.block]) and _is_scalar(blocks[parent]):
-        return None
-    return definition.elementwise
-
-
-def edges_from_definitions(definitions: Mapping[int, Definition], blocks: Sequence[Block]) -> Edges:
-    """The edges the definitions imply: ``full`` into layer ops, ``diag`` into elementwise blocks.
-
-    Between two single nodes the edge is ``full`` (the kinds coincide there).
-    """
-    src, dst, diag, lines = [], [], [], []
-    for block in sorted(definitions):
-        definition = definitions[block]
-        for parent in definition.parents:
-            src.append(parent)
-            dst.append(block)
-            diag.append(bool(_diag_expected(definition, parent, blocks)))
-            lines.append(definition.line or 0)
-    return Edges(
-        np.array(src, dtype=np.int64),
-        np.array(dst, dtype=np.int64),
-        np.array(diag, dtype=bool),
-        np.array(lines, dtype=np.int64),
-    )
-
-
-def check_edges(
-    definitions: Mapping[int, Definition],
-    edges: Edges,
-    blocks: Sequence[Block],
-    *,
-    path: str | None = None,
-) -> None:
-    """Require the edges listed under ``E`` to be exactly those the definitions imply.
-
-    Raises
-    ------
-    GraphValidationError
-        Naming the node and the missing or extra parent, or an edge of the wrong kind.
-    """
-    listed: dict[tuple[int, int], tuple[bool, int]] = {
-        (int(a), int(b)): (bool(d), int(line))
-        for a, b, d, line in zip(edges.src, edges.dst, edges.diag, edges.line, strict=True)
-    }
-    for block in sorted(definitions):
-        definition = definitions[block]
-        name = blocks[block].name
-        for parent in definition.parents:
-            if (parent, block) not in listed:
-                raise GraphValidationError(
-                    f"g of {quote(name)} ({definition.text}) uses {quote(blocks[parent].name)}, "
-                    f"but E has no edge [{blocks[parent].name}, {name}]",
-                    path=path,
-                    line=definition.line,
-                    fix=f"add [{blocks[parent].name}, {name}"
-                    + (", diag]" if _diag_expected(definition, parent, blocks) else "]")
-                    + " to E, or leave E out to derive it from g",
-                )
-            is_diag, line = listed[(parent, block)]
-            expected = _diag_expected(definition, parent, blocks)
-            if expected is not None and expected != is_diag:
-                want = "diag (elementwise)" if expected else "full (layer op)"
-                raise GraphValidationError(
-                    f"edge [{blocks[parent].name}, {name}] is {'diag' if is_diag else 'full'}, "
-                    f"but g of {quote(name)} ({definition.text}) needs a {want} edge",
-                    path=path,
-                    line=line or definition.line,
-                    fix="make E agree with g, or leave E out to derive it from g",
-                )
-    for (parent, block), (_, line) in listed.items():
-        definition = definitions.get(block)
-        if definition is not None and parent not in definition.parents:
-            raise GraphValidationError(
-                f"E has edge [{blocks[parent].name}, {blocks[block].name}], but g of "
-                f"{quote(blocks[block].name)} ({definition.text}) does not use "
-                f"{quote(blocks[parent].name)}",
-                path=path,
-                line=line or definition.line,
-                fix="remove the edge, or use the parent in the definition",
-            )

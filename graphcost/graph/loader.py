@@ -29,7 +29,8 @@ from graphcost.errors import GraphValidationError
 from graphcost.files import read_text_file, shown_path
 from graphcost.graph.dag import CycleFound, reach_counts, topological_levels
 from graphcost.graph.declarations import declared_blocks, declared_symbols
-from graphcost.graph.definitions import check_edges, edges_from_definitions, parse_definitions
+from graphcost.graph.definition_edges import check_edges, edges_from_definitions
+from graphcost.graph.definitions import parse_definitions
 from graphcost.graph.edgefile import (
     check_duplicates,
     is_inside,

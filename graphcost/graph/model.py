@@ -312,6 +312,17 @@ class Graph:
             for ds, dt in patterns[e].paired:
                 if not equal(shapes[a][ds], shapes[b][dt]):
                     self._unequal(e, (a, ds), (b, dt), shapes, given[e])
+        for d in (self.definitions or {}).values():  # weight inputs: W [|h|, |x|] (ik->i)
+            for x, w in zip(d.parents, d.weights, strict=False):
+                if w is not None and len(shapes[w]) == 2 and not equal(shapes[w][1], shapes[x][0]):
+                    raise SizeError(
+                        f"weight input {self.blocks[w].name} {self.blocks[w].shape_text} = "
+                        f"{list(shapes[w])} multiplies {self.blocks[x].name} of size "
+                        f"{shapes[x][0]}: its second dimension must be {self.blocks[x].shape_text}",
+                        path=self.path,
+                        line=self.blocks[w].line,
+                        fix="a layer's weight is [size of the layer, size of its parent]",
+                    )
 
     def _unequal(
         self,

@@ -9,6 +9,7 @@ from ``--seed`` (:func:`draw_parameter`). :func:`input_values` resolves the poin
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,8 @@ def build_model(
             path=graph.path,
             fix="define every node of D and D' under g:, e.g. g: {v1: x * w}",
         )
-    sizes = graph.sizes(values)
+    shapes = graph.shapes(values)
+    sizes = [math.prod(shape) for shape in shapes]
     raw_params = graph.extra.get("params")
     model = NumericModel(
         graph=graph,
@@ -77,6 +79,7 @@ def build_model(
         param_sources={},
         inputs=graph.blocks_with_role(INPUT),
         outputs=graph.blocks_with_role(OUTPUT),
+        shapes=shapes,
     )
     _within_budget(model)
     _resolve_params(model, raw_params, seed, params_file)
@@ -240,6 +243,18 @@ def _read_npz(path: str) -> dict[str, np.ndarray]:
         ) from None
 
 
+def _input_scales(model: NumericModel) -> dict[int, float]:
+    """The scale of the randn draw of each weight input (√(2/fan-in)) and bias input (0.1)."""
+    scales: dict[int, float] = {}
+    for definition in model.definitions.values():
+        for parent, weight in zip(definition.parents, definition.weights, strict=False):
+            if weight is not None:
+                scales[weight] = float(np.sqrt(2.0 / model.sizes[parent]))
+        if definition.bias is not None:
+            scales[definition.bias] = BIAS_SCALE
+    return scales
+
+
 def input_values(
     model: NumericModel,
     at: Mapping[str, Any] | None = None,
@@ -279,19 +294,25 @@ def input_values(
                 fix=f"the inputs are: {', '.join(names)}",
             )
     rng = _generator(seed + 1)  # a stream apart from the parameters' one
+    scales = _input_scales(model)
     values: dict[int, np.ndarray] = {}
     sources: dict[str, str] = {}
     for name, block in names.items():
         size = model.sizes[block]
-        draw = rng.standard_normal(size)  # drawn for every input so others stay put
+        # Drawn for every input so others stay put; a weight input He-scaled, a bias 0.1·randn.
+        draw = rng.standard_normal(size) * scales.get(block, 1.0)
         if name in given:
             raw, origin = given[name]
             vector = _as_array(raw, f"at {name}", graph.path, lines.get(name))
+            shape = model.shapes[block] if model.shapes else (size,)
             if vector.ndim == 0:
                 vector = np.full(size, float(vector))
+            elif vector.shape == shape:
+                vector = vector.reshape(size)  # a matrix input, row-major
             if vector.shape != (size,) or not np.all(np.isfinite(vector)):
+                dims = "" if len(shape) == 1 else f" (or nested lists of shape {list(shape)})"
                 raise EvaluationError(
-                    f"value of input {name!r} must be a finite number or a list of {size}",
+                    f"value of input {name!r} must be a finite number or a list of {size}{dims}",
                     path=graph.path,
                     line=lines.get(name) if origin == "file" else None,
                 )

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -198,7 +199,7 @@ def term_magnitudes(
     >>> term_magnitudes(m, values, local_jacobians(m, values)).tolist()
     [[2.0000000002]]
     """
-    absolute = [LocalJacobian(f.src, f.dst, f.diag, np.abs(f.value)) for f in factors]
+    absolute = [dataclasses.replace(f, value=np.abs(f.value)) for f in factors]
     mode = "forward" if len(model.inputs) <= len(model.outputs) else "backward"
     return recursion(mode, model, {}, values, absolute).jacobian
 

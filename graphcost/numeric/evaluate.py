@@ -25,13 +25,16 @@ class LocalJacobian:
     """The factor ∂g_dst/∂α_src of one edge at the current point.
 
     ``value`` is a ``(size_dst, size_src)`` matrix on a full edge and a ``(size,)`` vector (the
-    diagonal) on a diag edge.
+    diagonal) on a diag edge. On the edge ``ik->i`` from a weight input W (n × m) to
+    h = W·x (``row``), ∂h_i/∂W_ik = x_k for every i and 0 off row i: ``value`` is x, the m
+    numbers of the block (n·m partials), never the n × n·m matrix of mostly zeros.
     """
 
     src: int
     dst: int
     diag: bool
     value: np.ndarray
+    row: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,9 @@ def evaluate(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> list[np.n
             if definition.op is not None:
                 total = np.zeros(model.sizes[block])
                 for parent in definition.parents:
-                    total = total + model.params[model.weight_name(block, parent)] @ values[parent]
+                    total = total + model.weight(block, parent, values) @ values[parent]
                 if LAYER_OPS[definition.op].bias:
-                    total = total + model.params[f"b_{model.graph.blocks[block].name}"]
+                    total = total + model.bias(block, values)
                 result = total
             else:
                 kernel = _kernel(model, block)
@@ -130,6 +133,21 @@ def _finite(
     return vector
 
 
+def _layer_factor(
+    model: NumericModel, values: list[np.ndarray], src: int, dst: int, diag: bool
+) -> LocalJacobian:
+    """The factor of an edge into a layer op: its weight (from a parent), the parent's values
+    (from a weight input, ``ik->i``), or ones (from a bias input)."""
+    definition = model.definitions[dst]
+    if src in definition.parents:
+        return LocalJacobian(src, dst, False, model.weight(dst, src, values))
+    if src in definition.weights:
+        parent = definition.parents[definition.weights.index(src)]
+        return LocalJacobian(src, dst, False, values[parent], row=True)
+    ones = np.ones(model.sizes[dst])
+    return LocalJacobian(src, dst, diag, ones if diag else ones.reshape(1, 1))
+
+
 def local_jacobians(model: NumericModel, values: list[np.ndarray]) -> list[LocalJacobian]:
     """The factor ∂g_v/∂α_w of every edge at the point ``values``, in edge order."""
     edges = model.graph.edges
@@ -139,8 +157,7 @@ def local_jacobians(model: NumericModel, values: list[np.ndarray]) -> list[Local
     ):
         definition = model.definitions[dst]
         if definition.op is not None:
-            matrix = model.params[model.weight_name(dst, src)]
-            factors.append(LocalJacobian(src, dst, False, matrix))
+            factors.append(_layer_factor(model, values, src, dst, diag))
             continue
         kernel = _kernel(model, dst)
         position = definition.parents.index(src)

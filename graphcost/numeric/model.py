@@ -42,6 +42,9 @@ class NumericModel:
         Parameter name → where it came from (``"file"``, the ``.npz`` path, ``"seed N"``).
     inputs, outputs
         Input and output block indices, in file order.
+    shapes
+        The block shapes (``(size,)`` for a vector); a matrix input ``W: [n, m]`` holds its
+        n·m values row-major, named ``W[i,j]``.
     """
 
     graph: Graph
@@ -51,17 +54,39 @@ class NumericModel:
     param_sources: dict[str, str]
     inputs: list[int]
     outputs: list[int]
+    shapes: list[tuple[int, ...]] = field(default_factory=list)
     _kernels: dict[int, Any] = field(default_factory=dict, repr=False)
 
     def node_names(self, blocks: list[int]) -> list[str]:
-        """Node names of ``blocks`` laid side by side (``x`` or ``x[0]``, ``x[1]``, ...)."""
+        """Node names of ``blocks`` laid side by side (``x`` or ``x[0]``, ``x[1]``, ...; a
+        matrix block row-major: ``W[0,0]``, ``W[0,1]``, ...)."""
         names = []
         for b in blocks:
             name = self.graph.blocks[b].name
-            names.extend(
-                [name] if self.sizes[b] == 1 else [f"{name}[{i}]" for i in range(self.sizes[b])]
-            )
+            shape = self.shapes[b] if self.shapes else (self.sizes[b],)
+            if self.sizes[b] == 1 and len(shape) <= 1:
+                names.append(name)
+            elif len(shape) == 1:
+                names.extend(f"{name}[{i}]" for i in range(self.sizes[b]))
+            else:
+                names.extend(f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(*shape))
         return names
+
+    def weight(self, block: int, parent: int, values: list[np.ndarray]) -> np.ndarray:
+        """θ of the edges ``parent → block`` of a layer op, (size(block), size(parent)): the
+        weight input's values (row-major) when ``V`` declares it, else the parameter."""
+        definition = self.definitions[block]
+        source = definition.weights[definition.parents.index(parent)]
+        if source is None:
+            return self.params[self.weight_name(block, parent)]
+        return values[source].reshape(self.sizes[block], self.sizes[parent])
+
+    def bias(self, block: int, values: list[np.ndarray]) -> np.ndarray:
+        """The bias of an ``affine`` block: its bias input's values, or the parameter."""
+        source = self.definitions[block].bias
+        if source is None:
+            return self.params[f"b_{self.graph.blocks[block].name}"]
+        return values[source]
 
     def weight_name(self, block: int, parent: int) -> str:
         """The parameter holding θ for the edges ``parent → block`` of a layer op."""
@@ -81,16 +106,23 @@ def expected_params(model: NumericModel) -> dict[str, tuple[int, ...]]:
             for constant in definition.constants:
                 expected[constant] = ()
             continue
-        for parent in definition.parents:
-            expected[model.weight_name(block, parent)] = (
-                model.sizes[block],
-                model.sizes[parent],
-            )
-        if LAYER_OPS[definition.op].bias:
+        for parent, source in zip(definition.parents, definition.weights, strict=True):
+            if source is None:  # else the weight is an input block (graphcost.graph.weights)
+                expected[model.weight_name(block, parent)] = (
+                    model.sizes[block],
+                    model.sizes[parent],
+                )
+        if LAYER_OPS[definition.op].bias and definition.bias is None:
             expected[f"b_{model.graph.blocks[block].name}"] = (model.sizes[block],)
     return expected
 
 
 def evaluation_work(model: NumericModel) -> int:
     """Multiply-adds of one evaluation of the graph: the layer ops' weights plus every node."""
-    return sum(int(p.size) for p in model.params.values()) + sum(model.sizes)
+    inputs = sum(
+        model.sizes[w]
+        for definition in model.definitions.values()
+        for w in definition.weights
+        if w is not None
+    )
+    return sum(int(p.size) for p in model.params.values()) + inputs + sum(model.sizes)

@@ -20,7 +20,7 @@ single node, so each step is one numpy operation over all seed directions at onc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -59,30 +59,44 @@ class Propagation:
 
 @dataclass
 class _Sensitivity:
-    """Δ of one block w.r.t. the seeds: dense on ``cols``, diagonal per seed block in ``diag``."""
+    """Δ of one block v w.r.t. the seeds, holding structurally non-zero entries only.
+
+    ``dense`` on the seed columns ``cols``; ``diag[s]``, a vector, for a seed block s that
+    reaches v along diag edges only (Δ_{s_i, v_i}); ``rows[s]``, an (|v|, m) matrix, for a
+    weight seed s ([|v|, m], forward) that reaches v through its ``ik->i`` edge and diag edges
+    (Δ_{s_ik, v_i}); ``spread[s]``, an (|s|, m) matrix, for a weight block v ([|s|, m],
+    backward) reached from seed s through its ``ik->i`` edge (Δ_{s_i, v_ik}).
+    """
 
     cols: np.ndarray
     dense: np.ndarray
     diag: dict[int, np.ndarray]
+    rows: dict[int, np.ndarray] = field(default_factory=dict)
+    spread: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+#: The kinds of factor :func:`_propagate` applies: a matrix, a diagonal, or the ``ik->i``
+#: edge of a weight input (its factor x: ∂h_i/∂W_ik = x_k).
+FULL, DIAG, ROW = "full", "diag", "row"
 
 
 def _propagate(
     order: list[int],
     sizes: list[int],
-    incoming: list[list[tuple[int, bool, np.ndarray]]],
+    incoming: list[list[tuple[int, str, np.ndarray]]],
     seeds: list[int],
     *,
     transposed: bool = False,
 ) -> tuple[list[_Sensitivity | None], int, dict[int, int], int]:
     """Δ_{s,v} for every seed node s and block v, visiting ``order``; returns the products made.
 
-    ``incoming[v]`` lists ``(w, is_diag, factor)`` with ``factor`` oriented ``(size_v, size_w)``
+    ``incoming[v]`` lists ``(w, kind, factor)`` with ``factor`` oriented ``(size_v, size_w)``
     (a vector when diag), or ``(size_w, size_v)`` when ``transposed`` (the backward recursion
     passes the factors of the forward graph untransposed and multiplies from the left, as a
-    vector-Jacobian product: BLAS is far faster that way than on a transposed view). Seed
-    blocks hold the identity: a factor out of a seed is copied, not multiplied (unit seed).
-    Sensitivities hold only structurally non-zero entries, so no product with a structural zero
-    is ever formed.
+    vector-Jacobian product: BLAS is far faster that way than on a transposed view); a ``row``
+    factor is the vector x of h = W·x, whichever way it is run. Seed blocks hold the identity:
+    a factor out of a seed is copied, not multiplied (unit seed). Sensitivities hold only
+    structurally non-zero entries, so no product with a structural zero is ever formed.
     """
     offsets: dict[int, int] = {}
     total = 0
@@ -96,43 +110,101 @@ def _propagate(
         if v in seed_set:
             continue
         size = sizes[v]
-        pieces: list[tuple[np.ndarray, np.ndarray]] = []
-        diagonal: dict[int, np.ndarray] = {}
-        for w, is_diag, factor in incoming[v]:
+        step = _Step(size, offsets, sizes)
+        for w, kind, factor in incoming[v]:
             if w in seed_set:
-                cols = np.arange(offsets[w], offsets[w] + sizes[w])
-                if is_diag and sizes[w] > 1:
-                    _accumulate(diagonal, w, factor)
-                elif is_diag:
-                    pieces.append((cols, factor.reshape(size, 1)))
-                else:
-                    pieces.append((cols, factor.T if transposed else factor))
+                step.from_seed(w, kind, factor, transposed)
                 continue
             source = sens[w]
             assert source is not None  # visited earlier: ``order`` is topological
-            if is_diag:
-                pieces.append((source.cols, factor[:, None] * source.dense))
-                multiplications += source.dense.size
-                for s, vector in source.diag.items():
-                    _accumulate(diagonal, s, factor * vector)
-                    multiplications += size
-            else:
-                product = (source.dense.T @ factor).T if transposed else factor @ source.dense
-                pieces.append((source.cols, product))
-                multiplications += factor.size * source.dense.shape[1]
-                for s, vector in source.diag.items():
-                    cols = np.arange(offsets[s], offsets[s] + sizes[s])
-                    if transposed:
-                        pieces.append((cols, (factor * vector[:, None]).T))
-                    else:
-                        pieces.append((cols, factor * vector[None, :]))
-                    multiplications += factor.size
-        sens[v] = _merge(size, pieces, diagonal, offsets, sizes)
+            multiplications += step.through(source, kind, factor, transposed)
+        sens[v] = _merge(size, step.pieces, step.diagonal, offsets, sizes, step.rows, step.spread)
     return sens, multiplications, offsets, total
+
+
+class _Step:
+    """The terms of one block's Δ, gathered edge by edge before :func:`_merge` sums them."""
+
+    def __init__(self, size: int, offsets: dict[int, int], sizes: list[int]) -> None:
+        self.size, self.offsets, self.sizes = size, offsets, sizes
+        self.pieces: list[tuple[np.ndarray, np.ndarray]] = []
+        self.diagonal: dict[int, np.ndarray] = {}
+        self.rows: dict[int, np.ndarray] = {}
+        self.spread: dict[int, np.ndarray] = {}
+
+    def _cols(self, s: int) -> np.ndarray:
+        return np.arange(self.offsets[s], self.offsets[s] + self.sizes[s])
+
+    def from_seed(self, w: int, kind: str, factor: np.ndarray, transposed: bool) -> None:
+        """A factor out of a seed block: copied (unit seed), no multiplication."""
+        size = self.size
+        if kind == ROW:
+            # forward: v = h, seed W (h_i reads row i); backward: v = W, seed h.
+            width = len(factor)
+            if width == 1:  # W [n, 1]: node W_i0 feeds h_i alone, a diagonal
+                _accumulate(self.diagonal, w, np.full(min(size, self.sizes[w]), factor[0]))
+            else:
+                rows = self.sizes[w] if transposed else size
+                matrix = np.tile(factor, (rows, 1))
+                _accumulate(self.spread if transposed else self.rows, w, matrix)
+        elif kind == DIAG and self.sizes[w] > 1:
+            _accumulate(self.diagonal, w, factor)
+        elif kind == DIAG:
+            self.pieces.append((self._cols(w), factor.reshape(size, 1)))
+        else:
+            self.pieces.append((self._cols(w), factor.T if transposed else factor))
+
+    def through(self, source: _Sensitivity, kind: str, factor: np.ndarray, transposed: bool) -> int:
+        """The factor applied to a visited block's Δ; returns the multiplications made."""
+        size, done = self.size, 0
+        if source.spread:
+            raise AssertionError("a weight block of the backward recursion has no successor")
+        if kind == DIAG:
+            self.pieces.append((source.cols, factor[:, None] * source.dense))
+            done += source.dense.size
+            for s, vector in source.diag.items():
+                _accumulate(self.diagonal, s, factor * vector)
+                done += size
+            for s, matrix in source.rows.items():
+                _accumulate(self.rows, s, factor[:, None] * matrix)
+                done += matrix.size
+        elif kind == ROW:  # backward: v = W (n × m), source h (n), Δ_{y, W_ik} = x_k·Δ_{y, h_i}
+            if source.rows:
+                raise AssertionError("the forward recursion enters a weight input")
+            n, width = source.dense.shape[0], len(factor)
+            product = source.dense[:, None, :] * factor[None, :, None]
+            self.pieces.append((source.cols, product.reshape(n * width, -1)))
+            done += product.size
+            for s, vector in source.diag.items():
+                if width == 1:
+                    _accumulate(self.diagonal, s, vector * factor[0])
+                else:
+                    _accumulate(self.spread, s, vector[:, None] * factor[None, :])
+                done += vector.size * width
+        else:
+            product = (source.dense.T @ factor).T if transposed else factor @ source.dense
+            self.pieces.append((source.cols, product))
+            done += factor.size * source.dense.shape[1]
+            matrix_vj = factor.T if transposed else factor  # (size_v, size_w)
+            for s, vector in source.diag.items():
+                self.pieces.append((self._cols(s), matrix_vj * vector[None, :]))
+                done += factor.size
+            for s, rows in source.rows.items():
+                # Δ_{s_ik, v_j} = F_ji · R_ik: dense over the n·m nodes of s.
+                block = matrix_vj[:, :, None] * rows[None, :, :]
+                self.pieces.append((self._cols(s), block.reshape(size, -1)))
+                done += block.size
+        return done
 
 
 def _accumulate(diagonal: dict[int, np.ndarray], seed: int, vector: np.ndarray) -> None:
     diagonal[seed] = diagonal[seed] + vector if seed in diagonal else vector
+
+
+def _covers(cols: np.ndarray, first: int) -> int | None:
+    """Where the seed whose first column is ``first`` starts in ``cols`` (whole seeds only)."""
+    where = int(np.searchsorted(cols, first))
+    return where if where < len(cols) and cols[where] == first else None
 
 
 def _merge(
@@ -141,6 +213,8 @@ def _merge(
     diagonal: dict[int, np.ndarray],
     offsets: dict[int, int],
     sizes: list[int],
+    rows: dict[int, np.ndarray] | None = None,
+    spread: dict[int, np.ndarray] | None = None,
 ) -> _Sensitivity:
     if len(pieces) == 1:
         cols, dense = pieces[0]
@@ -156,17 +230,32 @@ def _merge(
                 dense[:, np.searchsorted(cols, piece_cols)] += matrix
     owned = len(pieces) != 1  # a single piece may be a parameter array: never write into it
     keep: dict[int, np.ndarray] = {}
-    for s, vector in diagonal.items():
-        own = np.arange(offsets[s], offsets[s] + sizes[s])
-        where = np.searchsorted(cols, own)
-        if len(cols) and where[-1] < len(cols) and cols[where[0]] == own[0]:
-            # s also reaches this block through a full edge: the diagonal joins the dense part.
+    structured: list[tuple[dict[int, np.ndarray], dict[int, np.ndarray], str]] = [
+        (diagonal, keep, DIAG)
+    ]
+    kept_rows: dict[int, np.ndarray] = {}
+    kept_spread: dict[int, np.ndarray] = {}
+    structured += [(rows or {}, kept_rows, "rows"), (spread or {}, kept_spread, "spread")]
+    for held, kept, kind in structured:
+        for s, values in held.items():
+            start = _covers(cols, offsets[s])
+            if start is None:
+                kept[s] = values
+                continue
+            # s also reaches this block through a full edge: the structure joins the dense part.
             if not owned:
                 dense, owned = dense.copy(), True
-            dense[np.arange(size), where] += vector
-        else:
-            keep[s] = vector
-    return _Sensitivity(cols, dense, keep)
+            if kind == DIAG:
+                dense[np.arange(size), start + np.arange(size)] += values
+            elif kind == "rows":  # Δ_{s_ik, v_i}: column i·m + k of s, row i
+                n, width = values.shape
+                i, k = np.divmod(np.arange(n * width), width)
+                dense[i, start + i * width + k] += values.reshape(-1)
+            else:  # Δ_{s_i, v_ik}: row i·m + k, column i of s
+                n, width = values.shape
+                i, k = np.divmod(np.arange(n * width), width)
+                dense[i * width + k, start + i] += values.reshape(-1)
+    return _Sensitivity(cols, dense, keep, kept_rows, kept_spread)
 
 
 def _dense(sens: _Sensitivity | None, size: int, width: int, offsets: dict[int, int]) -> np.ndarray:
@@ -176,6 +265,14 @@ def _dense(sens: _Sensitivity | None, size: int, width: int, offsets: dict[int, 
     out[:, sens.cols] = sens.dense
     for s, vector in sens.diag.items():
         out[np.arange(size), offsets[s] + np.arange(size)] = vector
+    for s, matrix in sens.rows.items():
+        n, m = matrix.shape
+        i, k = np.divmod(np.arange(n * m), m)
+        out[i, offsets[s] + i * m + k] = matrix.reshape(-1)
+    for s, matrix in sens.spread.items():
+        n, m = matrix.shape
+        i, k = np.divmod(np.arange(n * m), m)
+        out[i * m + k, offsets[s] + i] = matrix.reshape(-1)
     return out
 
 
@@ -230,10 +327,10 @@ def recursion(
     if factors is None:
         factors = local_jacobians(model, values)
     reverse = mode == "backward"
-    incoming: list[list[tuple[int, bool, np.ndarray]]] = [[] for _ in model.sizes]
+    incoming: list[list[tuple[int, str, np.ndarray]]] = [[] for _ in model.sizes]
     for f in factors:
         head, tail = (f.src, f.dst) if reverse else (f.dst, f.src)
-        incoming[head].append((tail, f.diag, f.value))
+        incoming[head].append((tail, ROW if f.row else DIAG if f.diag else FULL, f.value))
     order = model.graph.order.tolist()
     seeds = model.outputs if reverse else model.inputs
     stored = sum(model.sizes) * sum(model.sizes[s] for s in seeds)

@@ -37,7 +37,15 @@ def local_partials(model: NumericModel, block: int) -> dict[int, Any]:
     definition = model.definitions[block]
     blocks = model.graph.blocks
     if definition.op is not None:
-        return {p: sympy.Symbol(model.weight_name(block, p)) for p in definition.parents}
+        partials: dict[int, Any] = {
+            p: sympy.Symbol(model.weight_name(block, p)) for p in definition.parents
+        }
+        for p, w in zip(definition.parents, definition.weights, strict=True):
+            if w is not None:  # a weight input: ∂h/∂W = the parent it multiplies
+                partials[w] = sympy.Symbol(blocks[p].name)
+        if definition.bias is not None:
+            partials[definition.bias] = sympy.Integer(1)
+        return partials
     symbols = {blocks[p].name: sympy.Symbol(blocks[p].name, real=True) for p in definition.parents}
     symbols.update({c: sympy.Symbol(c, real=True) for c in definition.constants})
     expression = definition.expr.to_sympy(symbols, sympy_functions())
