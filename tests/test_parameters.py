@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 from graphcost.cli import cli
 from graphcost.count.chain import jacobian_chain
 from graphcost.count.recursions import count
+from graphcost.errors import UsageError
 from graphcost.graph.loader import graph_from_dict, load_graph
+from graphcost.graph.wrt import with_respect_to
 from graphcost.numeric.build import build_model, input_values
 from graphcost.numeric.checks import check_jacobians
 from graphcost.numeric.evaluate import evaluate, local_jacobians
@@ -248,8 +250,8 @@ def parameter_graphs(draw: st.DrawFn) -> dict:
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(parameter_graphs(), st.integers(0, 3))
-def test_random_graphs_with_weight_inputs(data: dict, seed: int) -> None:
+@given(parameter_graphs(), st.integers(0, 3), st.data())
+def test_random_graphs_with_weight_inputs(data: dict, seed: int, draw: st.DataObject) -> None:
     graph = graph_from_dict(data)
     model = build_model(graph, seed=seed)
     point, _ = input_values(model, seed=seed)
@@ -259,6 +261,22 @@ def test_random_graphs_with_weight_inputs(data: dict, seed: int) -> None:
         assert ahead.multiplications == counted.forward.multiplications
         assert behind.multiplications == counted.backward.multiplications
     comparisons, _, _ = check_jacobians(model, point)
+    assert all(c.passed for c in comparisons), comparisons
+    # --wrt: some inputs only; the recursions perform what analyze --wrt counts.
+    names = [graph.blocks[b].name for b in model.inputs]
+    chosen = draw.draw(st.lists(st.sampled_from(names), min_size=1, unique=True))
+    try:
+        differentiated = with_respect_to(graph, chosen)
+    except UsageError:  # no output depends on the chosen inputs
+        return
+    wrt = [graph.index[name] for name in chosen]
+    values = evaluate(model, point)
+    ahead = forward(model, point, values=values, wrt=wrt)
+    behind = backward(model, point, values=values, wrt=wrt)
+    counted = count(differentiated)
+    assert ahead.multiplications == counted.forward.multiplications
+    assert behind.multiplications == counted.backward.multiplications
+    comparisons, _, _ = check_jacobians(model, point, wrt=wrt)
     assert all(c.passed for c in comparisons), comparisons
 
 
@@ -344,3 +362,21 @@ def test_single_node_weights_and_their_rules(runner) -> None:
     from graphcost.numeric.rules import chain_rules
 
     assert chain_rules(model, "backward")[1] == "W̄_h = h̄·x"
+
+
+@pytest.mark.parametrize(
+    ("wrt", "figures"),
+    [("params", (1002, 232)), ("W_h1", (816, 164)), ("x", (336, 164))],
+)
+def test_check_with_respect_to_weights(runner, wrt: str, figures: tuple[int, int]) -> None:
+    # The 8-6-4-2 MLP: performed = analyze --wrt (forward, backward), and the check passes.
+    result = runner.invoke(cli, ["check", str(MLP_SMALL), "--wrt", wrt, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["result"] == "PASS"
+    analyzed = runner.invoke(cli, ["analyze", str(MLP_SMALL), "--wrt", wrt, "--format", "json"])
+    data = json.loads(analyzed.output)
+    assert (data["forward"]["multiplications"], data["backward"]["multiplications"]) == figures
+    traced = runner.invoke(cli, ["trace", str(MLP_SMALL), "--wrt", wrt, "--format", "json"])
+    trace = json.loads(traced.output)
+    assert trace["multiplications"] == trace["elimination_count"] == figures[1]
+    assert set(trace["gradients"]["y[0]"]) == set(data["wrt"]["independent"])

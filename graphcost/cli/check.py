@@ -41,6 +41,7 @@ def check(
     at: tuple[str, ...],
     seed: int,
     params_file: str | None,
+    wrt: str | None,
     assignments: tuple[str, ...],
     tolerance: float,
     step: float,
@@ -64,6 +65,7 @@ def check(
       graphcost check graphs/seed-002-network.yaml --seed 7 --format markdown
       graphcost check graphs/mlp-relu.yaml --set p=5 --tolerance 1e-5
       graphcost check graphs/seed-004-expression.yaml --at x=1,w=2,b=3
+      graphcost check graphs/mlp-weights-small.yaml --wrt params
     """
     from graphcost.errors import CheckFailed, UsageError
     from graphcost.numeric.checks import check_jacobians, is_vacuous
@@ -81,15 +83,17 @@ def check(
             "difference is no derivative",
             fix="e.g. --step 1e-6 (the default)",
         )
-    model, point, _, counted = prepare(file, assignments, at, seed, params_file)
-    comparisons, ahead, behind = check_jacobians(model, point, tolerance=tolerance, step=step)
+    model, point, _, counted, independent = prepare(file, assignments, at, seed, params_file, wrt)
+    comparisons, ahead, behind = check_jacobians(
+        model, point, tolerance=tolerance, step=step, wrt=independent
+    )
     counts = [
         ("forward", ahead.multiplications, counted.forward.multiplications),
         ("backward", behind.multiplications, counted.backward.multiplications),
     ]
     vacuous = is_vacuous(ahead, behind)
     report = check_report(model.graph.name, comparisons, counts, vacuous=vacuous)
-    report.notes[-1:-1] = layout_notes(model, json_hint=False)
+    report.notes[-1:-1] = layout_notes(model, independent, json_hint=False)
     emit(report, fmt, output)
     failed = [c.name for c in comparisons if not c.passed]
     failed += [f"{name} multiplications" for name, done, expected in counts if done != expected]

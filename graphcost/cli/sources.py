@@ -21,7 +21,8 @@ def graph_source(function: Callable[..., Any]) -> Callable[..., Any]:
         help="Differentiate with respect to these inputs only (comma-separated; default: all "
         "inputs). The other inputs and every block they alone reach are constants and drop out "
         "of the counts. With --layers: affine layers with weights W1, b1, … as inputs; "
-        "'params' names them all (--layers 784,300,100,10 --wrt params).",
+        "'params' names them all (--layers 784,300,100,10 --wrt params), and on a file the "
+        "weight and bias inputs of its layer ops.",
     )(function)
     function = click.option(
         "--layers",
@@ -59,10 +60,13 @@ def graph_from(file: str | None, layers: str | None, wrt: str | None = None) -> 
     for name in split_names(wrt):
         if name == PARAMS and layers is not None:
             names += parameter_names(graph)
+        elif name == PARAMS and PARAMS not in graph.index and weight_inputs(graph):
+            names += weight_inputs(graph)
         elif name == PARAMS and PARAMS not in graph.index:
             inputs = ", ".join(graph.blocks[i].name for i in graph.blocks_with_role("V"))
             raise UsageError(
-                "--wrt params names the weights and biases of a --layers graph",
+                "--wrt params names the weights and biases of a --layers graph, or the weight "
+                "and bias inputs of a graph file's layer ops (it has none)",
                 fix=f"name this graph's inputs instead: {inputs}",
             )
         else:
@@ -80,6 +84,14 @@ def graph_from(file: str | None, layers: str | None, wrt: str | None = None) -> 
             "dropped from the counts"
         )
     return counted
+
+
+def weight_inputs(graph: Any) -> list[str]:
+    """The weight and bias inputs of a graph file's layer ops (:mod:`graphcost.graph.weights`)."""
+    bound: set[int] = set()
+    for definition in (graph.definitions or {}).values():
+        bound.update(w for w in (*definition.weights, definition.bias) if w is not None)
+    return [graph.blocks[b].name for b in sorted(bound)]
 
 
 def _graph_from(file: str | None, layers: str | None, parameters: bool) -> Any:

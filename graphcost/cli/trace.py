@@ -11,7 +11,6 @@ import click
 from graphcost.cli.base import (
     ALL_FORMATS,
     cli,
-    load,
     output_options,
     parse_assignments,
     set_option,
@@ -54,6 +53,14 @@ def point_options(function: Callable[..., Any]) -> Callable[..., Any]:
         help="Value of an input (repeatable; x=0.3,w=0.5 also works); overrides the file's at:. "
         "On a block input the value is used for every node.",
     )(function)
+    function = click.option(
+        "--wrt",
+        "wrt",
+        metavar="NAMES",
+        default=None,
+        help="Differentiate with respect to these inputs only (comma-separated; default: all). "
+        "The others are constants; 'params' names the weight and bias inputs of the layer ops.",
+    )(function)
     return set_option(function)
 
 
@@ -93,17 +100,24 @@ def prepare(
     at: tuple[str, ...],
     seed: int,
     params_file: str | None,
-) -> tuple[NumericModel, dict[int, Any], dict[str, str], CountResult]:
+    wrt: str | None = None,
+) -> tuple[NumericModel, dict[int, Any], dict[str, str], CountResult, list[int] | None]:
     """Load FILE; build its numeric model, the point to evaluate it at (and where each input
-    came from), and the elimination counts the recursions must match."""
+    came from), the elimination counts the recursions must match, and the input blocks
+    differentiated by (``None``: all; ``--wrt``, counted on the graph it differentiates)."""
+    from graphcost.cli.sources import graph_from
     from graphcost.count.recursions import count
+    from graphcost.graph.wrt import wrt_of
     from graphcost.numeric.build import build_model, input_values
 
-    graph = load(file)
+    differentiated = graph_from(file, None, wrt)
+    record = wrt_of(differentiated)
+    graph = differentiated if record is None else record.primal
     values = parse_assignments(assignments)
     model = build_model(graph, values=values, seed=seed, params_file=params_file)
     point, sources = input_values(model, parse_point(at), seed=seed)
-    return model, point, sources, count(graph, values=values)
+    independent = None if record is None else [graph.index[n] for n in record.independent]
+    return model, point, sources, count(differentiated, values=values), independent
 
 
 @cli.command()
@@ -131,6 +145,7 @@ def trace(
     at: tuple[str, ...],
     seed: int,
     params_file: str | None,
+    wrt: str | None,
     assignments: tuple[str, ...],
     limit: int,
     fmt: str,
@@ -152,12 +167,15 @@ def trace(
       graphcost trace graphs/seed-004-expression.yaml --at x=0.3,w=0.5,b=0.1 --mode forward
       graphcost trace graphs/seed-004-expression.yaml --format markdown
       graphcost trace graphs/seed-002-network.yaml --seed 1 --format json
+      graphcost trace graphs/exercise-4c-theta.yaml --wrt params
     """
     from graphcost.numeric.propagation import backward, forward
     from graphcost.report.render import emit
 
-    model, point, sources, counted = prepare(file, assignments, at, seed, params_file)
-    result = (backward if mode == "reverse" else forward)(model, point)
+    model, point, sources, counted, independent = prepare(
+        file, assignments, at, seed, params_file, wrt
+    )
+    result = (backward if mode == "reverse" else forward)(model, point, wrt=independent)
     expected = (counted.backward if mode == "reverse" else counted.forward).multiplications
     emit(trace_report(model, result, sources, expected, limit), fmt, output)
 
@@ -167,25 +185,40 @@ def number(value: float) -> str:
     return "0" if value == 0 else f"{value:.6g}"
 
 
-def layout_notes(model: NumericModel, *, json_hint: bool = True) -> list[str]:
-    """Where a matrix input's derivatives are: row-major nodes, and ∂f/∂W of W's shape."""
-    matrices = [b for b in model.inputs if model.shapes and len(model.shapes[b]) > 1]
+def layout_notes(
+    model: NumericModel, independent: list[int] | None = None, *, json_hint: bool = True
+) -> list[str]:
+    """What is differentiated by, and where a matrix input's derivatives are: row-major
+    nodes, so ∂f/∂W has W's shape."""
+    notes = []
+    if independent is not None and independent != model.inputs:
+        names = model.graph.blocks
+        constants = [names[b].name for b in model.inputs if b not in independent]
+        notes.append(
+            f"with respect to {', '.join(names[b].name for b in independent)} "
+            f"(constants: {', '.join(constants)})"
+        )
+    chosen = model.inputs if independent is None else independent
+    matrices = [b for b in chosen if model.shapes and len(model.shapes[b]) > 1]
     if not matrices:
-        return []
+        return notes
     shown = ", ".join(f"{model.graph.blocks[b].name} {list(model.shapes[b])}" for b in matrices[:6])
     return [
+        *notes,
         f"matrix inputs ({shown}): nodes in row-major order W[i,j], so ∂f/∂W has W's shape, "
         "entry [i,j] = ∂f/∂W[i,j]"
-        + (" (JSON: gradients, per output node and input block)" if json_hint else "")
+        + (" (JSON: gradients, per output node and input block)" if json_hint else ""),
     ]
 
 
-def gradients(model: NumericModel, jacobian: Any) -> dict[str, dict[str, Any]]:
+def gradients(
+    model: NumericModel, jacobian: Any, independent: list[int]
+) -> dict[str, dict[str, Any]]:
     """∂y/∂u for every output node y and input block u, as nested lists of u's shape."""
     result: dict[str, dict[str, Any]] = {}
     for row, output in zip(jacobian, model.node_names(model.outputs), strict=True):
         start, per_input = 0, {}
-        for block in model.inputs:
+        for block in independent:
             size = model.sizes[block]
             shape = model.shapes[block] if model.shapes else (size,)
             per_input[model.graph.blocks[block].name] = (
@@ -212,7 +245,8 @@ def trace_report(
     # Node level only: on a block graph a node's rule would be a row of a Jacobian product.
     rules = chain_rules(model, result.mode)
     rule_column = "adjoint rule" if reverse else "tangent rule"
-    seeds = model.outputs if reverse else model.inputs
+    independent = result.independent or model.inputs
+    seeds = model.outputs if reverse else independent
     seed_names = model.node_names(seeds)
     headers = [f"∂{s}/∂v" if reverse else f"∂v/∂{s}" for s in seed_names]
     shown = headers[:MAX_COLUMNS]
@@ -270,7 +304,7 @@ def trace_report(
             "parameters drawn from randn·√(2/fan-in), biases 0.1·randn (--seed): "
             + ", ".join(seeded)
         )
-    notes += layout_notes(model)
+    notes += layout_notes(model, independent)
     if len(records) > len(rows):
         notes.append(f"{len(records) - len(rows):,} more rows (--limit 0 shows all)")
     if len(headers) > len(shown):
@@ -281,11 +315,11 @@ def trace_report(
         "mode": "reverse" if reverse else "forward",
         "multiplications": result.multiplications,
         "elimination_count": counted,
-        "inputs": model.node_names(model.inputs),
+        "inputs": model.node_names(independent),
         "outputs": model.node_names(model.outputs),
         "nodes": nodes,
         "jacobian": result.jacobian.tolist(),
-        "gradients": gradients(model, result.jacobian),
+        "gradients": gradients(model, result.jacobian, independent),
     }
     return Report(
         title=title,

@@ -34,6 +34,7 @@ def finite_differences(
     *,
     step: float = 1e-6,
     rounding: list[np.ndarray] | None = None,
+    wrt: list[int] | None = None,
 ) -> np.ndarray:
     """∂D'/∂V by central differences (seed 002's check), step ``step·max(1, |x_k|)``.
 
@@ -43,6 +44,8 @@ def finite_differences(
         When given, a list that receives, column by column, the rounding error of each
         difference quotient, eps·(|f(x+h)| + |f(x−h)|)/(2h): what it cannot resolve (a
         derivative of 1e-300 is below it, whatever the function).
+    wrt
+        The input blocks to differentiate by (default: all).
 
     Returns
     -------
@@ -50,7 +53,8 @@ def finite_differences(
         Shape ``(|D'|, |V|)``.
     """
     base = as_vectors(inputs)
-    work = 4 * sum(model.sizes[b] for b in model.inputs) * evaluation_work(model)
+    independent = [b for b in model.inputs if wrt is None or b in wrt]
+    work = 4 * sum(model.sizes[b] for b in independent) * evaluation_work(model)
     if work > MAX_DIFFERENCE_WORK:
         raise GraphTooLargeError(
             f"finite differences on {model.graph.name!r} would cost {work:,} multiply-adds "
@@ -59,7 +63,7 @@ def finite_differences(
             fix="check a smaller instance (--set); the recursions do not depend on the sizes",
         )
     columns = []
-    for block in model.inputs:
+    for block in independent:
         for i in range(model.sizes[block]):
             h = step * max(1.0, abs(float(base[block][i])))
             plus = {b: v.copy() for b, v in base.items()}
@@ -177,7 +181,10 @@ def compare(
 
 
 def term_magnitudes(
-    model: NumericModel, values: list[np.ndarray], factors: list[LocalJacobian]
+    model: NumericModel,
+    values: list[np.ndarray],
+    factors: list[LocalJacobian],
+    wrt: list[int] | None = None,
 ) -> np.ndarray:
     """|J|abs: the Jacobian with every local partial replaced by its absolute value.
 
@@ -200,8 +207,9 @@ def term_magnitudes(
     [[2.0000000002]]
     """
     absolute = [dataclasses.replace(f, value=np.abs(f.value)) for f in factors]
-    mode = "forward" if len(model.inputs) <= len(model.outputs) else "backward"
-    return recursion(mode, model, {}, values, absolute).jacobian
+    independent = [b for b in model.inputs if wrt is None or b in wrt]
+    mode = "forward" if len(independent) <= len(model.outputs) else "backward"
+    return recursion(mode, model, {}, values, absolute, wrt=wrt).jacobian
 
 
 def check_jacobians(
@@ -211,6 +219,7 @@ def check_jacobians(
     tolerance: float = 1e-6,
     agreement: float | None = None,
     step: float = 1e-6,
+    wrt: list[int] | None = None,
 ) -> tuple[list[Comparison], Propagation, Propagation]:
     """Forward and backward Jacobians against central finite differences and each other.
 
@@ -235,6 +244,8 @@ def check_jacobians(
         ``tolerance·AGREEMENT_FACTOR`` (1e-10 for the default tolerance).
     step
         Finite-difference step (relative to ``max(1, |x_k|)``).
+    wrt
+        The input blocks to differentiate by (``--wrt``; default: all).
 
     Returns
     -------
@@ -244,12 +255,12 @@ def check_jacobians(
         agreement = tolerance * AGREEMENT_FACTOR
     values = evaluate(model, as_vectors(inputs))
     factors = local_jacobians(model, values)  # one set of factors serves both recursions
-    ahead = recursion("forward", model, inputs, values, factors)
-    behind = recursion("backward", model, inputs, values, factors)
-    magnitude = term_magnitudes(model, values, factors)
+    ahead = recursion("forward", model, inputs, values, factors, wrt=wrt)
+    behind = recursion("backward", model, inputs, values, factors, wrt=wrt)
+    magnitude = term_magnitudes(model, values, factors, wrt)
     rounding: list[np.ndarray] = []
-    reference = finite_differences(model, inputs, step=step, rounding=rounding)
-    allowance = np.abs(finite_differences(model, inputs, step=2 * step) - reference)
+    reference = finite_differences(model, inputs, step=step, rounding=rounding, wrt=wrt)
+    allowance = np.abs(finite_differences(model, inputs, step=2 * step, wrt=wrt) - reference)
     if rounding:
         allowance = allowance + 4 * np.column_stack(rounding)
     largest = float(np.max(magnitude)) if magnitude.size else 0.0

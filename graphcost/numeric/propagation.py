@@ -10,11 +10,13 @@ Both recursions are one engine, :func:`_propagate`: the backward recursion is th
 on the reversed graph with transposed factors and the outputs as seeds. Every product it performs
 is counted where it is performed, and it performs exactly the products of the *elimination*
 convention (:mod:`graphcost.count.recursions`): a product with a unit seed (Δ_uu = 1) is a copy,
-and a
-structural zero is never stored, so never multiplied. Per block the sensitivity is a dense matrix
-over the seed nodes that reach it through some full edge, plus a vector per seed block that
-reaches it only along diag edges (a diagonal, stored as such). At node level every block is a
-single node, so each step is one numpy operation over all seed directions at once.
+and a structural zero is never stored, so never multiplied. Per block the sensitivity
+(:mod:`graphcost.numeric.sensitivity`) is a dense matrix over the seed nodes that reach it
+through some full edge, plus a vector per seed block that reaches it only along diag edges (a
+diagonal, stored as such), plus the row structure of a weight input reaching it through its
+``ik->i`` edge. At node level every block is a single node, so each step is one numpy
+operation over all seed directions at once. With ``wrt`` only the chosen inputs are seeds and
+edges out of blocks they do not reach are left out (``--wrt``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 from graphcost.errors import GraphTooLargeError
 from graphcost.numeric.evaluate import LocalJacobian, evaluate, local_jacobians
 from graphcost.numeric.model import MAX_NUMERIC_ENTRIES, NumericModel
+from graphcost.numeric.sensitivity import DIAG, FULL, ROW, Sensitivity, Step, dense, merge
 
 
 @dataclass
@@ -45,9 +48,11 @@ class Propagation:
         (shape ``(size_v, |V|)``); backward ``Δ_vy`` for every output node y
         (shape ``(size_v, |D'|)``), i.e. the adjoints.
     jacobian
-        ∂D'/∂V, shape ``(|D'|, |V|)``.
+        ∂D'/∂V, shape ``(|D'|, |V|)`` (columns: the ``independent`` inputs' nodes).
     multiplications
         Scalar multiplications performed.
+    independent
+        The input blocks differentiated by (all inputs unless ``wrt`` chose some), in order.
     """
 
     mode: str
@@ -55,29 +60,7 @@ class Propagation:
     deltas: list[np.ndarray]
     jacobian: np.ndarray
     multiplications: int
-
-
-@dataclass
-class _Sensitivity:
-    """Δ of one block v w.r.t. the seeds, holding structurally non-zero entries only.
-
-    ``dense`` on the seed columns ``cols``; ``diag[s]``, a vector, for a seed block s that
-    reaches v along diag edges only (Δ_{s_i, v_i}); ``rows[s]``, an (|v|, m) matrix, for a
-    weight seed s ([|v|, m], forward) that reaches v through its ``ik->i`` edge and diag edges
-    (Δ_{s_ik, v_i}); ``spread[s]``, an (|s|, m) matrix, for a weight block v ([|s|, m],
-    backward) reached from seed s through its ``ik->i`` edge (Δ_{s_i, v_ik}).
-    """
-
-    cols: np.ndarray
-    dense: np.ndarray
-    diag: dict[int, np.ndarray]
-    rows: dict[int, np.ndarray] = field(default_factory=dict)
-    spread: dict[int, np.ndarray] = field(default_factory=dict)
-
-
-#: The kinds of factor :func:`_propagate` applies: a matrix, a diagonal, or the ``ik->i``
-#: edge of a weight input (its factor x: ∂h_i/∂W_ik = x_k).
-FULL, DIAG, ROW = "full", "diag", "row"
+    independent: list[int] = field(default_factory=list)
 
 
 def _propagate(
@@ -87,7 +70,7 @@ def _propagate(
     seeds: list[int],
     *,
     transposed: bool = False,
-) -> tuple[list[_Sensitivity | None], int, dict[int, int], int]:
+) -> tuple[list[Sensitivity | None], int, dict[int, int], int]:
     """Δ_{s,v} for every seed node s and block v, visiting ``order``; returns the products made.
 
     ``incoming[v]`` lists ``(w, kind, factor)`` with ``factor`` oriented ``(size_v, size_w)``
@@ -104,13 +87,13 @@ def _propagate(
         offsets[s] = total
         total += sizes[s]
     seed_set = set(seeds)
-    sens: list[_Sensitivity | None] = [None] * len(sizes)
+    sens: list[Sensitivity | None] = [None] * len(sizes)
     multiplications = 0
     for v in order:
         if v in seed_set:
             continue
         size = sizes[v]
-        step = _Step(size, offsets, sizes)
+        step = Step(size, offsets, sizes)
         for w, kind, factor in incoming[v]:
             if w in seed_set:
                 step.from_seed(w, kind, factor, transposed)
@@ -118,166 +101,16 @@ def _propagate(
             source = sens[w]
             assert source is not None  # visited earlier: ``order`` is topological
             multiplications += step.through(source, kind, factor, transposed)
-        sens[v] = _merge(size, step.pieces, step.diagonal, offsets, sizes, step.rows, step.spread)
+        sens[v] = merge(size, step.pieces, step.diagonal, offsets, sizes, step.rows, step.spread)
     return sens, multiplications, offsets, total
 
 
-class _Step:
-    """The terms of one block's Δ, gathered edge by edge before :func:`_merge` sums them."""
-
-    def __init__(self, size: int, offsets: dict[int, int], sizes: list[int]) -> None:
-        self.size, self.offsets, self.sizes = size, offsets, sizes
-        self.pieces: list[tuple[np.ndarray, np.ndarray]] = []
-        self.diagonal: dict[int, np.ndarray] = {}
-        self.rows: dict[int, np.ndarray] = {}
-        self.spread: dict[int, np.ndarray] = {}
-
-    def _cols(self, s: int) -> np.ndarray:
-        return np.arange(self.offsets[s], self.offsets[s] + self.sizes[s])
-
-    def from_seed(self, w: int, kind: str, factor: np.ndarray, transposed: bool) -> None:
-        """A factor out of a seed block: copied (unit seed), no multiplication."""
-        size = self.size
-        if kind == ROW:
-            # forward: v = h, seed W (h_i reads row i); backward: v = W, seed h.
-            width = len(factor)
-            if width == 1:  # W [n, 1]: node W_i0 feeds h_i alone, a diagonal
-                _accumulate(self.diagonal, w, np.full(min(size, self.sizes[w]), factor[0]))
-            else:
-                rows = self.sizes[w] if transposed else size
-                matrix = np.tile(factor, (rows, 1))
-                _accumulate(self.spread if transposed else self.rows, w, matrix)
-        elif kind == DIAG and self.sizes[w] > 1:
-            _accumulate(self.diagonal, w, factor)
-        elif kind == DIAG:
-            self.pieces.append((self._cols(w), factor.reshape(size, 1)))
-        else:
-            self.pieces.append((self._cols(w), factor.T if transposed else factor))
-
-    def through(self, source: _Sensitivity, kind: str, factor: np.ndarray, transposed: bool) -> int:
-        """The factor applied to a visited block's Δ; returns the multiplications made."""
-        size, done = self.size, 0
-        if source.spread:
-            raise AssertionError("a weight block of the backward recursion has no successor")
-        if kind == DIAG:
-            self.pieces.append((source.cols, factor[:, None] * source.dense))
-            done += source.dense.size
-            for s, vector in source.diag.items():
-                _accumulate(self.diagonal, s, factor * vector)
-                done += size
-            for s, matrix in source.rows.items():
-                _accumulate(self.rows, s, factor[:, None] * matrix)
-                done += matrix.size
-        elif kind == ROW:  # backward: v = W (n × m), source h (n), Δ_{y, W_ik} = x_k·Δ_{y, h_i}
-            if source.rows:
-                raise AssertionError("the forward recursion enters a weight input")
-            n, width = source.dense.shape[0], len(factor)
-            product = source.dense[:, None, :] * factor[None, :, None]
-            self.pieces.append((source.cols, product.reshape(n * width, -1)))
-            done += product.size
-            for s, vector in source.diag.items():
-                if width == 1:
-                    _accumulate(self.diagonal, s, vector * factor[0])
-                else:
-                    _accumulate(self.spread, s, vector[:, None] * factor[None, :])
-                done += vector.size * width
-        else:
-            product = (source.dense.T @ factor).T if transposed else factor @ source.dense
-            self.pieces.append((source.cols, product))
-            done += factor.size * source.dense.shape[1]
-            matrix_vj = factor.T if transposed else factor  # (size_v, size_w)
-            for s, vector in source.diag.items():
-                self.pieces.append((self._cols(s), matrix_vj * vector[None, :]))
-                done += factor.size
-            for s, rows in source.rows.items():
-                # Δ_{s_ik, v_j} = F_ji · R_ik: dense over the n·m nodes of s.
-                block = matrix_vj[:, :, None] * rows[None, :, :]
-                self.pieces.append((self._cols(s), block.reshape(size, -1)))
-                done += block.size
-        return done
-
-
-def _accumulate(diagonal: dict[int, np.ndarray], seed: int, vector: np.ndarray) -> None:
-    diagonal[seed] = diagonal[seed] + vector if seed in diagonal else vector
-
-
-def _covers(cols: np.ndarray, first: int) -> int | None:
-    """Where the seed whose first column is ``first`` starts in ``cols`` (whole seeds only)."""
-    where = int(np.searchsorted(cols, first))
-    return where if where < len(cols) and cols[where] == first else None
-
-
-def _merge(
-    size: int,
-    pieces: list[tuple[np.ndarray, np.ndarray]],
-    diagonal: dict[int, np.ndarray],
-    offsets: dict[int, int],
-    sizes: list[int],
-    rows: dict[int, np.ndarray] | None = None,
-    spread: dict[int, np.ndarray] | None = None,
-) -> _Sensitivity:
-    if len(pieces) == 1:
-        cols, dense = pieces[0]
-    elif not pieces:
-        cols, dense = np.empty(0, dtype=np.int64), np.zeros((size, 0))
-    else:
-        cols = np.unique(np.concatenate([c for c, _ in pieces]))
-        dense = np.zeros((size, len(cols)))
-        for piece_cols, matrix in pieces:
-            if len(piece_cols) == len(cols):
-                dense += matrix  # same column set (both sorted and unique)
-            else:
-                dense[:, np.searchsorted(cols, piece_cols)] += matrix
-    owned = len(pieces) != 1  # a single piece may be a parameter array: never write into it
-    keep: dict[int, np.ndarray] = {}
-    structured: list[tuple[dict[int, np.ndarray], dict[int, np.ndarray], str]] = [
-        (diagonal, keep, DIAG)
-    ]
-    kept_rows: dict[int, np.ndarray] = {}
-    kept_spread: dict[int, np.ndarray] = {}
-    structured += [(rows or {}, kept_rows, "rows"), (spread or {}, kept_spread, "spread")]
-    for held, kept, kind in structured:
-        for s, values in held.items():
-            start = _covers(cols, offsets[s])
-            if start is None:
-                kept[s] = values
-                continue
-            # s also reaches this block through a full edge: the structure joins the dense part.
-            if not owned:
-                dense, owned = dense.copy(), True
-            if kind == DIAG:
-                dense[np.arange(size), start + np.arange(size)] += values
-            elif kind == "rows":  # Δ_{s_ik, v_i}: column i·m + k of s, row i
-                n, width = values.shape
-                i, k = np.divmod(np.arange(n * width), width)
-                dense[i, start + i * width + k] += values.reshape(-1)
-            else:  # Δ_{s_i, v_ik}: row i·m + k, column i of s
-                n, width = values.shape
-                i, k = np.divmod(np.arange(n * width), width)
-                dense[i * width + k, start + i] += values.reshape(-1)
-    return _Sensitivity(cols, dense, keep, kept_rows, kept_spread)
-
-
-def _dense(sens: _Sensitivity | None, size: int, width: int, offsets: dict[int, int]) -> np.ndarray:
-    out = np.zeros((size, width))
-    if sens is None:
-        return out
-    out[:, sens.cols] = sens.dense
-    for s, vector in sens.diag.items():
-        out[np.arange(size), offsets[s] + np.arange(size)] = vector
-    for s, matrix in sens.rows.items():
-        n, m = matrix.shape
-        i, k = np.divmod(np.arange(n * m), m)
-        out[i, offsets[s] + i * m + k] = matrix.reshape(-1)
-    for s, matrix in sens.spread.items():
-        n, m = matrix.shape
-        i, k = np.divmod(np.arange(n * m), m)
-        out[i * m + k, offsets[s] + i] = matrix.reshape(-1)
-    return out
-
-
 def forward(
-    model: NumericModel, inputs: Mapping[int, np.ndarray], *, values: list[np.ndarray] | None = None
+    model: NumericModel,
+    inputs: Mapping[int, np.ndarray],
+    *,
+    values: list[np.ndarray] | None = None,
+    wrt: list[int] | None = None,
 ) -> Propagation:
     """Forward recursion Δ_uv = Σ_{w∈P_v} Δ_uw · ∂g_v/∂α_w for every input node u.
 
@@ -292,11 +125,15 @@ def forward(
     >>> p.multiplications, p.jacobian.round(4).tolist()
     (2, [[2.8805, 1.9203]])
     """
-    return recursion("forward", model, inputs, values)
+    return recursion("forward", model, inputs, values, wrt=wrt)
 
 
 def backward(
-    model: NumericModel, inputs: Mapping[int, np.ndarray], *, values: list[np.ndarray] | None = None
+    model: NumericModel,
+    inputs: Mapping[int, np.ndarray],
+    *,
+    values: list[np.ndarray] | None = None,
+    wrt: list[int] | None = None,
 ) -> Propagation:
     """Backward recursion Δ_uv = Σ_{w: u∈P_w} ∂g_w/∂α_u · Δ_wv for every output node v.
 
@@ -312,7 +149,7 @@ def backward(
     >>> p.multiplications, p.jacobian.round(4).tolist()
     (2, [[2.8805, 1.9203]])
     """
-    return recursion("backward", model, inputs, values)
+    return recursion("backward", model, inputs, values, wrt=wrt)
 
 
 def recursion(
@@ -321,18 +158,29 @@ def recursion(
     inputs: Mapping[int, np.ndarray],
     values: list[np.ndarray] | None,
     factors: list[LocalJacobian] | None = None,
+    *,
+    wrt: list[int] | None = None,
 ) -> Propagation:
-    """Run :func:`_propagate` forward, or backward (reversed edges and order, seeds = outputs)."""
+    """Run :func:`_propagate` forward, or backward (reversed edges and order, seeds = outputs).
+
+    ``wrt``: the inputs differentiated by (``--wrt``; default all). The others are constants:
+    an edge out of a block that no chosen input reaches carries no derivative and is left out,
+    so the products are those counted on :func:`graphcost.graph.wrt.with_respect_to`'s graph.
+    """
     values = values if values is not None else evaluate(model, as_vectors(inputs))
     if factors is None:
         factors = local_jacobians(model, values)
     reverse = mode == "backward"
+    independent = list(model.inputs) if wrt is None else [b for b in model.inputs if b in wrt]
+    active = _reached(model, factors, independent)
     incoming: list[list[tuple[int, str, np.ndarray]]] = [[] for _ in model.sizes]
     for f in factors:
+        if f.src not in active:
+            continue
         head, tail = (f.src, f.dst) if reverse else (f.dst, f.src)
         incoming[head].append((tail, ROW if f.row else DIAG if f.diag else FULL, f.value))
     order = model.graph.order.tolist()
-    seeds = model.outputs if reverse else model.inputs
+    seeds = model.outputs if reverse else independent
     stored = sum(model.sizes) * sum(model.sizes[s] for s in seeds)
     if stored > MAX_NUMERIC_ENTRIES:
         raise GraphTooLargeError(
@@ -345,18 +193,30 @@ def recursion(
         order[::-1] if reverse else order, model.sizes, incoming, seeds, transposed=reverse
     )
     deltas = [
-        _identity(size, width, offsets[b])
-        if b in offsets
-        else _dense(sens[b], size, width, offsets)
+        _identity(size, width, offsets[b]) if b in offsets else dense(sens[b], size, width, offsets)
         for b, size in enumerate(model.sizes)
     ]
     if not reverse:
         jacobian = np.vstack([deltas[b] for b in model.outputs])
-    elif model.inputs:
-        jacobian = np.vstack([deltas[b] for b in model.inputs]).T
+    elif independent:
+        jacobian = np.vstack([deltas[b] for b in independent]).T
     else:
         jacobian = np.zeros((width, 0))
-    return Propagation(mode, values, deltas, jacobian, count)
+    return Propagation(mode, values, deltas, jacobian, count, independent)
+
+
+def _reached(model: NumericModel, factors: list[LocalJacobian], seeds: list[int]) -> set[int]:
+    """The blocks some seed reaches (the seeds included)."""
+    children: dict[int, list[int]] = {}
+    for f in factors:
+        children.setdefault(f.src, []).append(f.dst)
+    reached, stack = set(seeds), list(seeds)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in reached:
+                reached.add(child)
+                stack.append(child)
+    return reached
 
 
 def _identity(size: int, width: int, offset: int) -> np.ndarray:

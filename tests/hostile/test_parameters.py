@@ -134,3 +134,28 @@ def test_bad_weight_values(
     path = graph_file(HEAD + "V: {x: n, W_h: [m, n]}\n" + LINEAR + f"at: {{W_h: {at}}}\n")
     outcome = run_graphcost(["check", str(path)], cwd=tmp_path)
     assert_clean_error(outcome, contains=contains)
+
+
+@pytest.mark.parametrize(
+    ("wrt", "contains"),
+    [
+        ("q", ["unknown input 'q'", "x, W_h"]),
+        ("h", ["'h' is an output"]),
+        ("x,x", ["'x' twice"]),
+        ("", ["names no input"]),
+    ],
+    ids=["unknown", "output", "twice", "empty"],
+)
+@pytest.mark.parametrize("command", ["trace", "check"])
+def test_bad_wrt_on_numeric_commands(
+    tmp_path: Path, graph_file: Callable[..., Path], command: str, wrt: str, contains: list[str]
+) -> None:
+    path = graph_file(HEAD + "V: {x: n, W_h: [m, n]}\n" + LINEAR)
+    outcome = run_graphcost([command, str(path), "--wrt", wrt], cwd=tmp_path)
+    assert_clean_error(outcome, contains=contains)
+
+
+def test_wrt_params_without_weight_inputs(tmp_path: Path, graph_file: Callable[..., Path]) -> None:
+    path = graph_file(HEAD + "V: {x: n}\n" + LINEAR)
+    outcome = run_graphcost(["check", str(path), "--wrt", "params"], cwd=tmp_path)
+    assert_clean_error(outcome, contains=["--wrt params", "(it has none)", "x"])
