@@ -303,7 +303,7 @@ def test_mlp_block_level_equals_nodes_on_the_small_copy() -> None:
 def test_check_passes(runner, path) -> None:
     result = runner.invoke(cli, ["check", str(path)])
     assert result.exit_code == 0, result.output
-    assert "row-major order W[i,j]" in result.output
+    assert "row-major order W[i][j]" in result.output
     assert result.output.rstrip().endswith("PASS")
 
 
@@ -314,7 +314,7 @@ def test_trace_json_gives_gradients_in_the_weights_shape(runner) -> None:
     gradients = data["gradients"]["v_out"]
     assert np.array(gradients["W_h"]).shape == (3, 4)
     assert np.array(gradients["W_v_out"]).shape == (1, 3)
-    assert "W_h[2,3]" in data["inputs"]
+    assert "W_h[2][3]" in data["inputs"]
 
 
 def test_matrix_input_given_as_nested_lists(runner) -> None:

@@ -104,7 +104,7 @@ def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) ->
         notes.append(
             "a weight input W [n, m] enters its layer h beside the chain: ∂"
             f"{last}/∂W = ∂h/∂W · ∂{last}/∂h, where ∂h/∂W (|W| × |h|, pattern ik->i) holds "
-            "∂h_i/∂W_ik = x_k, n·m non-zeros; its rows are W's nodes in row-major order W[i,j] "
+            "∂h_i/∂W_ik = x_k, n·m non-zeros; its rows are W's nodes in row-major order W[i][j] "
             "(a bias: ∂h_i/∂b_i = 1, diagonal)"
         )
     else:

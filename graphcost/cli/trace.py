@@ -205,8 +205,8 @@ def layout_notes(
     shown = ", ".join(f"{model.graph.blocks[b].name} {list(model.shapes[b])}" for b in matrices[:6])
     return [
         *notes,
-        f"matrix inputs ({shown}): nodes in row-major order W[i,j], so ∂f/∂W has W's shape, "
-        "entry [i,j] = ∂f/∂W[i,j]"
+        f"matrix inputs ({shown}): nodes in row-major order W[i][j], so ∂f/∂W has W's shape, "
+        "entry [i][j] = ∂f/∂W[i][j]"
         + (" (JSON: gradients, per output node and input block)" if json_hint else ""),
     ]
 

@@ -44,7 +44,7 @@ class NumericModel:
         Input and output block indices, in file order.
     shapes
         The block shapes (``(size,)`` for a vector); a matrix input ``W: [n, m]`` holds its
-        n·m values row-major, named ``W[i,j]``.
+        n·m values row-major, named ``W[i][j]`` (as at node level).
     """
 
     graph: Graph
@@ -59,7 +59,7 @@ class NumericModel:
 
     def node_names(self, blocks: list[int]) -> list[str]:
         """Node names of ``blocks`` laid side by side (``x`` or ``x[0]``, ``x[1]``, ...; a
-        matrix block row-major: ``W[0,0]``, ``W[0,1]``, ...)."""
+        matrix block row-major: ``W[0][0]``, ``W[0][1]``, ...)."""
         names = []
         for b in blocks:
             name = self.graph.blocks[b].name
@@ -69,7 +69,9 @@ class NumericModel:
             elif len(shape) == 1:
                 names.extend(f"{name}[{i}]" for i in range(self.sizes[b]))
             else:
-                names.extend(f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(*shape))
+                names.extend(
+                    name + "".join(f"[{i}]" for i in index) for index in np.ndindex(*shape)
+                )
         return names
 
     def weight(self, block: int, parent: int, values: list[np.ndarray]) -> np.ndarray:
