@@ -135,6 +135,20 @@ def test_matrix_vector_product_by_hand(n: int, m: int) -> None:
     assert full.forward.multiplications == n * m + n * n * m
 
 
+@pytest.mark.parametrize(("n", "m"), [(3, 4), (5, 2)])
+def test_matrix_vector_with_respect_to_w_alone(n: int, m: int) -> None:
+    """h = W·x with x a constant: each h_i has the m entries of row i of W as its only input
+    ancestors, so forward = n·m·1 and backward = Σ_i |pred(h_i)|·1 = n·m; every ∂y/∂W_ik is a
+    single product, so no additions."""
+    from graphcost.graph.wrt import with_respect_to
+
+    graph = with_respect_to(matrix_vector(n, m), ["W"])
+    for level in ("block", "node"):
+        result = count(graph, level=level)
+        assert result.forward.multiplications == result.backward.multiplications == n * m
+        assert result.forward.additions == result.backward.additions == 0
+
+
 def test_matrix_vector_symbolic() -> None:
     import sympy
 
