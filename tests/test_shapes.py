@@ -16,6 +16,7 @@ from graphcost.graph.loader import graph_from_dict, load_graph
 from graphcost.graph.model import Graph
 from graphcost.jacobian.structure import expansion_size
 from tests.conftest import BENCHMARKS, GRAPHS
+from tests.test_elimination import nodes_of
 
 SETTINGS = settings(max_examples=120, derandomize=True, database=None, deadline=None)
 CONVENTIONS = ("elimination", "dense")
@@ -69,10 +70,6 @@ def test_block_counts_equal_node_counts_or_bound_them(data: dict) -> None:
             assert block.backward.multiplications >= node.backward.multiplications
         else:
             assert (block.forward, block.backward) == (node.forward, node.backward)
-
-
-def nodes_of(problem, block: str) -> list[str]:
-    return [n for n in problem.names if n == block or n.startswith(f"{block}[")]
 
 
 @SETTINGS
