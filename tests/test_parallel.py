@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from graphcost.errors import UsageError
@@ -94,3 +97,21 @@ def test_cli_sweep_on_a_scheduler(dask_scheduler: str, runner) -> None:
     assert remote.exit_code == 0, remote.stderr
     assert remote.stdout == block.stdout
     assert len(remote.stdout.splitlines()) == 6
+
+
+def test_workers_are_born_with_sigint_ignored() -> None:
+    # Ctrl-C reaches the whole process group. A worker forked by a forkserver that started
+    # with Python's KeyboardInterrupt handler had that handler until its initializer ran, and
+    # a Ctrl-C in that window printed "Process ForkServerProcess-1:" and a traceback. In a
+    # fresh process (the forkserver is per process): a worker without our initializer.
+    code = (
+        "import signal\n"
+        "from graphcost.parallel.processes import _process_context\n"
+        "if __name__ == '__main__':\n"
+        "    with _process_context().Pool(1) as pool:\n"
+        "        print(pool.apply(signal.getsignal, (signal.SIGINT,)) == signal.SIG_IGN)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.stdout.strip() == "True", result.stderr

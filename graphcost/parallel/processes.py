@@ -57,8 +57,30 @@ def _alive(pid: int) -> bool:
 def _process_context() -> Any:
     # forkserver: workers are forked from a clean server process, not from this one (which
     # may hold threads, e.g. a Dask client's), so no fork-with-threads deadlock.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    _start_forkserver_ignoring_sigint()
+    return multiprocessing.get_context("forkserver")
+
+
+def _start_forkserver_ignoring_sigint() -> None:
+    """Start the forkserver (if it is not running) with SIGINT ignored.
+
+    A Python started with SIGINT ignored keeps it ignored, and the forkserver gives every
+    worker it forks the disposition it started with. Otherwise a Ctrl-C that reaches the
+    process group between a worker's fork and its initializer raised KeyboardInterrupt in the
+    worker, which printed "Process ForkServerProcess-1:" and a traceback.
+    """
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def map_processes(
