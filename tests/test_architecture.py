@@ -20,6 +20,7 @@ from tests.conftest import ROOT
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("graphcost.errors", "graphcost.files", "graphcost.parallel"),
     ("graphcost.graph",),
+    ("graphcost.importers",),
     ("graphcost.jacobian",),
     ("graphcost.eliminate",),
     ("graphcost.count",),
