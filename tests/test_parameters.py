@@ -176,17 +176,24 @@ def test_weight_factor_is_not_materialised() -> None:
 # --- performed = counted ------------------------------------------------------------------------
 
 
+def performed_equals_counted(graph, model, point):
+    """Run both recursions; assert each performed what the elimination convention counts, at
+    block and at node level. Returns the two propagations."""
+    ahead, behind = run_both(model, point)
+    for level in ("block", "node"):
+        counted = count(graph, level=level)
+        assert ahead.multiplications == counted.forward.multiplications
+        assert behind.multiplications == counted.backward.multiplications
+    return ahead, behind
+
+
 @pytest.mark.parametrize("path", SMALL, ids=lambda p: p.stem)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_performed_equals_counted(path, seed: int) -> None:
     graph = load_graph(path)
     model = build_model(graph, seed=seed)
     point, _ = input_values(model, seed=seed)
-    ahead, behind = run_both(model, point)
-    for level in ("block", "node"):
-        counted = count(graph, level=level)
-        assert ahead.multiplications == counted.forward.multiplications
-        assert behind.multiplications == counted.backward.multiplications
+    ahead, behind = performed_equals_counted(graph, model, point)
     chain = jacobian_chain(graph)
     assert sum(f.forward_multiplications for f in chain) == ahead.multiplications
     assert sum(f.backward_multiplications for f in chain) == behind.multiplications
@@ -255,11 +262,7 @@ def test_random_graphs_with_weight_inputs(data: dict, seed: int, draw: st.DataOb
     graph = graph_from_dict(data)
     model = build_model(graph, seed=seed)
     point, _ = input_values(model, seed=seed)
-    ahead, behind = run_both(model, point)
-    for level in ("block", "node"):
-        counted = count(graph, level=level)
-        assert ahead.multiplications == counted.forward.multiplications
-        assert behind.multiplications == counted.backward.multiplications
+    performed_equals_counted(graph, model, point)
     comparisons, _, _ = check_jacobians(model, point)
     assert all(c.passed for c in comparisons), comparisons
     # --wrt: some inputs only; the recursions perform what analyze --wrt counts.
