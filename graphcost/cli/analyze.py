@@ -132,7 +132,7 @@ def analyze(
     )
     report = analysis_report(result, graph)
     add_approximate(report, result)
-    add_evaluation(report, graph, result)  # last: evaluation_multiplications ends the CSV row
+    add_evaluation(report, graph, result)
     if formulas is not None:
         add_formulas(report, formulas, latex=latex)
     if strategies is not None:
@@ -182,9 +182,8 @@ def analysis_report(result: CountResult, graph: Graph) -> Report:
 def add_approximate(report: Report, result: CountResult) -> None:
     """Say in a report whether the block-level counts are exact (issue 11).
 
-    A note under the table naming the edges held as full, and an ``approximate`` CSV column
-    (the edges joined by ``; ``, empty when exact) appended at the end of the record; the JSON
-    data has ``"approximate"`` from :meth:`CountResult.to_dict`.
+    A note under the table naming the edges held as full; the JSON data has ``"approximate"``
+    from :meth:`CountResult.to_dict`, the CSV record its column (:func:`add_evaluation`).
     """
     edges = ", ".join(result.approximate)
     if edges:
@@ -192,9 +191,6 @@ def add_approximate(report: Report, result: CountResult) -> None:
             f"approximate: joins of {edges} are held as full (the counts are upper bounds); "
             "--nodes gives the exact count"
         )
-    report.records = [
-        {**row, "approximate": "; ".join(result.approximate)} for row in report.records
-    ]
 
 
 def add_evaluation(report: Report, graph: Graph, result: CountResult | None) -> None:
@@ -202,8 +198,9 @@ def add_evaluation(report: Report, graph: Graph, result: CountResult | None) -> 
 
     A note under the table, ``"evaluation"`` (``{"multiplications", "gradient_ratio",
     "backward_ratio"}``, ``None`` when the graph does not say what its blocks compute) and
-    ``"wrt"`` in the JSON data, and the ``evaluation_multiplications`` cell of the CSV record;
-    without ``result`` (symbols without values), the evaluation formula.
+    ``"wrt"`` in the JSON data, and the trailing cells of the CSV record
+    (:data:`~graphcost.count.records.TRAILING_COLUMNS`); without ``result`` (symbols without
+    values), the evaluation formula.
     """
     from graphcost.count.evaluation import (
         evaluation_formula,
@@ -211,7 +208,7 @@ def add_evaluation(report: Report, graph: Graph, result: CountResult | None) -> 
         gradient_ratio,
         output_nodes,
     )
-    from graphcost.count.records import with_evaluation
+    from graphcost.count.records import with_trailing
     from graphcost.graph.wrt import wrt_of
     from graphcost.report.render import format_int
 
@@ -243,7 +240,9 @@ def add_evaluation(report: Report, graph: Graph, result: CountResult | None) -> 
         "gradient_ratio": None if ratio is None else float(ratio),
         "backward_ratio": None if jacobian is None else float(jacobian),
     }
-    report.records = [with_evaluation(row, multiplications) for row in report.records]
+    report.records = [
+        with_trailing(row, result.approximate, multiplications) for row in report.records
+    ]
     if multiplications is None:
         report.notes.append("evaluation: — (unknown: the graph does not define its functions, g:)")
     elif ratio is not None:

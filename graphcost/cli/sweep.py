@@ -159,13 +159,13 @@ def sweep(
             fix="write CSV, which is streamed row by row, or use a coarser step",
         )
     from graphcost.count.evaluation import evaluation_cells
-    from graphcost.count.records import EVALUATION_COLUMN
+    from graphcost.count.records import TRAILING_COLUMNS, trailing_cells
     from graphcost.jacobian.structure import approximate_edges
 
-    columns = [*plan.columns, "approximate", EVALUATION_COLUMN]
+    columns = [*plan.columns, *TRAILING_COLUMNS]
     evaluation = evaluation_cells(graph, plan.symbols, plan.fixed)
-    # The same at every point (a join's exactness does not depend on the sizes); "" at node level.
-    approximate = "" if plan.nodes else "; ".join(approximate_edges(graph))
+    # The same at every point (a join's exactness does not depend on the sizes); none at node level.
+    approximate = [] if plan.nodes else approximate_edges(graph)
     kept: list[tuple[Any, ...]] = []
     skipped = done = 0
     sink = CsvRowFile(output, columns) if fmt == "csv" else None
@@ -176,7 +176,7 @@ def sweep(
             sink if sink is not None else contextlib.nullcontext(),
         ):
             for chunk in run_sweep(plan, strict=strict, jobs=jobs, scheduler=scheduler):
-                rows = [(*row, approximate, evaluation(row)) for row in chunk.rows]
+                rows = [(*row, *trailing_cells(approximate, evaluation(row))) for row in chunk.rows]
                 if sink is not None:
                     sink.write(rows)
                 if keep:

@@ -164,9 +164,10 @@ def evaluation_formula(graph: Graph) -> Any:
 
 def evaluation_cells(
     graph: Graph, symbols: Sequence[str], fixed: Mapping[str, int]
-) -> Callable[[Sequence[Any]], int | str]:
-    """A function from a sweep row (symbol values first, in ``symbols`` order) to its
-    evaluation cell: the multiplications, or ``""`` when unknown.
+) -> Callable[[Sequence[Any]], int | None]:
+    """A function from a sweep row (symbol values first, in ``symbols`` order) to the
+    multiplications of evaluating the graph there, ``None`` when unknown
+    (:func:`graphcost.count.records.trailing_cells` makes the CSV cell).
 
     A polynomial cost (the usual case) is evaluated exactly in integers, a microsecond per
     row; any other falls back to :func:`evaluation_multiplications` per row.
@@ -182,7 +183,7 @@ def evaluation_cells(
 
     formula = evaluation_formula(graph)
     if formula is None:
-        return lambda row: ""
+        return lambda row: None
     names = sorted(str(symbol) for symbol in formula.free_symbols)
     position = {name: i for i, name in enumerate(symbols)}
     variables = sorted(formula.free_symbols, key=str)
@@ -209,15 +210,15 @@ def evaluation_cells(
 
         return polynomial
 
-    def exact(row: Sequence[Any]) -> int | str:
+    def exact(row: Sequence[Any]) -> int | None:
         from graphcost.errors import SizeError
 
         values = {**fixed, **{name: row[i] for name, i in position.items()}}
         try:
             result = evaluation_multiplications(graph, values)
         except SizeError:  # a symbol only the original graph of --wrt uses, without a value
-            return ""
-        return "" if result is None else result
+            return None
+        return result
 
     return exact
 

@@ -7,7 +7,7 @@ there: the symbol values (one column per symbol, named as the symbol), then
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -81,17 +81,34 @@ def result_record(result: CountResult) -> dict[str, Any]:
     )
 
 
-#: The column after :data:`COUNT_COLUMNS` (and any other columns of a row): the multiplications
-#: of evaluating the graph itself (:mod:`graphcost.count.evaluation`), empty when unknown.
+#: The columns that end every record of ``analyze`` and ``sweep``, after the symbol, count and
+#: strategy columns: the edges whose joins are held as full (``"; "``-joined, empty when the
+#: counts are exact), and the multiplications of evaluating the graph itself
+#: (:mod:`graphcost.count.evaluation`, empty when unknown).
 EVALUATION_COLUMN = "evaluation_multiplications"
+TRAILING_COLUMNS = ("approximate", EVALUATION_COLUMN)
 
 
-def with_evaluation(record: Mapping[str, Any], multiplications: int | None) -> dict[str, Any]:
-    """The record with :data:`EVALUATION_COLUMN` appended (``""`` for an unknown cost).
+def trailing_cells(approximate: Sequence[str], evaluation: int | None) -> tuple[str, Any]:
+    """The cells of :data:`TRAILING_COLUMNS`, in their order.
 
     Examples
     --------
-    >>> list(with_evaluation({"speedup": "7.875"}, 266200).items())
-    [('speedup', '7.875'), ('evaluation_multiplications', 266200)]
+    >>> trailing_cells(["X -> S"], None), trailing_cells([], 266200)
+    (('X -> S', ''), ('', 266200))
     """
-    return {**record, EVALUATION_COLUMN: "" if multiplications is None else multiplications}
+    return "; ".join(approximate), "" if evaluation is None else evaluation
+
+
+def with_trailing(
+    record: Mapping[str, Any], approximate: Sequence[str], evaluation: int | None
+) -> dict[str, Any]:
+    """The record with :data:`TRAILING_COLUMNS` appended.
+
+    Examples
+    --------
+    >>> list(with_trailing({"speedup": "7.875"}, [], 266200).items())
+    [('speedup', '7.875'), ('approximate', ''), ('evaluation_multiplications', 266200)]
+    """
+    cells = trailing_cells(approximate, evaluation)
+    return {**record, **dict(zip(TRAILING_COLUMNS, cells, strict=True))}
