@@ -274,19 +274,26 @@ RULES: dict[str, Rule] = {
 
 
 def edges_of(
-    primitive: str, params: Mapping[str, Any], shapes: Sequence[Shape], out: Shape
+    primitive: str,
+    params: Mapping[str, Any],
+    shapes: Sequence[Shape],
+    out: Shape,
+    rules: Mapping[str, Rule] | None = None,
 ) -> list[OperandEdge]:
     """The edge of each operand of one equation (see the module docstring).
+
+    ``rules`` is the front end's table (default :data:`RULES`, jaxpr primitives).
 
     Raises
     ------
     GraphValidationError
         When ``primitive`` has no rule.
     """
-    rule = RULES.get(primitive)
+    rule = (RULES if rules is None else rules).get(primitive)
     if rule is None:
         raise GraphValidationError(
-            f"primitive {primitive!r} is not supported by the jaxpr importer",
-            fix="add a rule for it to graphcost.importers.rules.RULES",
+            f"primitive {primitive!r} is not supported by the importer",
+            fix="supported primitives are listed in the README's 'Importing programs'; "
+            "a program using another one cannot be imported yet",
         )
     return rule(params, shapes, out)

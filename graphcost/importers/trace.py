@@ -40,7 +40,7 @@ from typing import Any
 
 from graphcost.errors import GraphValidationError
 from graphcost.graph.signature import Pattern
-from graphcost.importers.rules import edges_of
+from graphcost.importers.rules import RULES, Rule, edges_of
 
 #: The count sections of a trace record nested in the graph's ``published:`` (beside the
 #: record's own ``published`` counts, which ``published:`` holds at its top level, as the
@@ -52,13 +52,20 @@ def _is_float(dtype: str) -> bool:
     return dtype.startswith(("float", "bfloat", "complex"))
 
 
-def graph_from_trace(record: Mapping[str, Any]) -> dict[str, Any]:
+def graph_from_trace(
+    record: Mapping[str, Any], *, rules: Mapping[str, Rule] = RULES
+) -> dict[str, Any]:
     """The graph dict of one trace record (see the module docstring).
 
     Parameters
     ----------
     record
-        ``{name, inputs, outputs, eqns, ...}`` as in ``ad-tensor-graphs.json``.
+        ``{name, inputs, outputs, eqns, ...}`` as in ``ad-tensor-graphs.json``. Optional
+        ``origin``: the first sentence of the description (default: an AlphaGrad benchmark
+        task imported from its trace); optional ``source``: where the program came from.
+    rules
+        Primitive name → rule (:data:`graphcost.importers.rules.RULES`; another front end,
+        such as ONNX's, passes its own table).
 
     Returns
     -------
@@ -89,7 +96,7 @@ def graph_from_trace(record: Mapping[str, Any]) -> dict[str, Any]:
     edges: dict[tuple[str, str], Pattern] = {}
     notes: dict[str, str] = {}
     for eqn in eqns:
-        _walk(eqn, shapes, order, edges, notes)
+        _walk(eqn, shapes, order, edges, notes, rules)
     users: dict[str, set[str]] = {}
     for source, target in edges:
         users.setdefault(source, set()).add(target)
@@ -136,6 +143,7 @@ def _walk(
     order: list[str],
     edges: dict[tuple[str, str], Pattern],
     notes: dict[str, str],
+    rules: Mapping[str, Rule],
 ) -> None:
     """Add one equation's vertex and edges (if its result is a float value fed by a vertex)."""
     primitive = eqn["primitive"]
@@ -147,11 +155,13 @@ def _walk(
     out = eqn["outvars"][0]
     target = out["var"]
     operand_shapes = [list(v["shape"]) for v in eqn["invars"]]
-    rules = edges_of(primitive, eqn.get("params") or {}, operand_shapes, list(out["shape"]))
+    operand_edges = edges_of(
+        primitive, eqn.get("params") or {}, operand_shapes, list(out["shape"]), rules
+    )
     if not _is_float(out["dtype"]):
         return
     found: dict[str, Pattern] = {}
-    for operand, edge in zip(eqn["invars"], rules, strict=True):
+    for operand, edge in zip(eqn["invars"], operand_edges, strict=True):
         source = operand.get("var")
         if edge.pattern is None or source is None or source not in shapes:
             continue  # no edge, a literal, or a constant / integer value
@@ -196,10 +206,12 @@ def _description(
     copies: list[str],
     dropped: list[str],
 ) -> str:
+    origin = record.get("origin") or (
+        f"AlphaGrad benchmark task {record.get('name')} imported from its jaxpr trace"
+    )
     lines = [
-        f"AlphaGrad benchmark task {record.get('name')} imported from its jaxpr trace "
-        f"({len(record['eqns'])} equations, {walked} with a derivative, {kept} intermediates "
-        f"after pruning dead code). Source: {record.get('source', 'unknown')}."
+        f"{origin} ({len(record['eqns'])} equations, {walked} with a derivative, {kept} "
+        f"intermediates after pruning dead code). Source: {record.get('source', 'unknown')}."
     ]
     kept_notes = {k: v for k, v in notes.items() if all(x in live for x in k.split(" -> "))}
     if kept_notes:
