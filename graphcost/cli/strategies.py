@@ -21,14 +21,28 @@ from graphcost.errors import UsageError
 SHOWN_NAMES = 3
 
 
-def write_order(path: str | Path, order: Sequence[str]) -> None:
-    """Write an order, one name per line, atomically (readable back with ``order:PATH``).
+#: What ``--for`` writes: graphcost's vertex names, or Graphax's equation indices.
+SAVE_FORMATS = ("graphcost", "graphax")
+
+
+def write_order(
+    path: str | Path, order: Sequence[str], *, problem: Any = None, form: str = "graphcost"
+) -> None:
+    """Write an order atomically, readable back with ``order:PATH`` (one name per line) or,
+    ``form="graphax"``, with ``graphax:PATH`` (a list of Graphax's 1-based equation indices,
+    ``[12, 15, 3]``, the pruned equations of ``problem`` first; see
+    :func:`graphcost.eliminate.graphax.to_graphax`).
 
     ``--save-order`` writes the best strategy's order with it.
     """
     from graphcost.report.writers import write_atomic
 
-    write_atomic(path, "".join(f"{name}\n" for name in order))
+    if form == "graphax":
+        from graphcost.eliminate.graphax import format_graphax_order, to_graphax
+
+        write_atomic(path, format_graphax_order(to_graphax(problem, order)))
+    else:
+        write_atomic(path, "".join(f"{name}\n" for name in order))
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,7 @@ class StrategyRequest:
     jobs: int
     scheduler: str | None
     save_order: str | None
+    save_for: str = "graphcost"
 
     def options(self) -> Any:
         from graphcost.eliminate.registry import StrategyOptions
@@ -76,6 +91,10 @@ class StrategyRequest:
         from graphcost.eliminate.problem import elimination_problem
 
         problem = elimination_problem(graph, values, level="node" if nodes else "auto")
+        if self.save_order is not None and self.save_for == "graphax":
+            from graphcost.eliminate.graphax import check_graphax_numbering
+
+            check_graphax_numbering(problem)  # before a long search, not after
         results, skipped = self.run(problem)
         if not results:
             raise UsageError(
@@ -84,7 +103,7 @@ class StrategyRequest:
             )
         add_results(report, results, problem, skipped)
         if self.save_order is not None:
-            write_order(self.save_order, _best(results).order)
+            write_order(self.save_order, _best(results).order, problem=problem, form=self.save_for)
         return results
 
     def run(self, problem: Any) -> tuple[list[Any], list[str]]:
@@ -207,9 +226,14 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
         jobs: int,
         scheduler: str | None,
         save_order: str | None,
+        save_for: str | None,
         **kwargs: Any,
     ) -> Any:
         request = None
+        if save_for is not None and save_order is None:
+            raise UsageError(
+                "--for needs --save-order", fix="e.g. --save-order best.txt --for graphax"
+            )
         if strategy_specs:
             from graphcost.parallel import check_jobs
 
@@ -217,7 +241,15 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             check_jobs(jobs, cluster=scheduler is not None)
             specs, everything = parse_specs(strategy_specs)
             request = StrategyRequest(
-                specs, everything, seed, time_limit, iterations, jobs, scheduler, save_order
+                specs,
+                everything,
+                seed,
+                time_limit,
+                iterations,
+                jobs,
+                scheduler,
+                save_order,
+                save_for or "graphcost",
             )
         elif save_order is not None:
             raise UsageError("--save-order needs --strategy", fix="e.g. --strategy all")
@@ -232,8 +264,9 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             metavar="NAMES",
             help="Also score vertex elimination strategies, comma-separated or repeated: "
             "forward, backward (= reverse), markowitz, chain, optimal, search, order:a,b,c, "
-            "order:PATH, or all. Block graphs are eliminated block by block (--nodes: node by "
-            "node).",
+            "order:PATH, graphax:PATH (a Graphax / AlphaGrad order of 1-based equation indices, "
+            "e.g. graphax:best.txt or 'graphax:[12, 15, 3]'), or all. Block graphs are eliminated "
+            "block by block (--nodes: node by node).",
         ),
         *SEARCH_BUDGET_OPTIONS,
         jobs_option("strategies that run restarts in parallel"),
@@ -244,6 +277,16 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             metavar="PATH",
             help="Write the best order found, one name per line (read back with order:PATH).",
+        ),
+        click.option(
+            "--for",
+            "save_for",
+            type=click.Choice(SAVE_FORMATS),
+            default=None,
+            help="With --save-order: 'graphax' writes Graphax's 1-based equation indices as a "
+            "list, [12, 15, 3], to paste into graphax.jacve(f, order=...) (graphs imported from "
+            "a jaxpr, vertices v<index>; equations the importer pruned come first); read back "
+            "with graphax:PATH. Default: graphcost (vertex names).",
         ),
     ]
     for option in reversed(options):

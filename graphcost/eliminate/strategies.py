@@ -7,7 +7,8 @@ The strategies register themselves in :mod:`graphcost.eliminate.registry` when t
 are imported, which this module does, in the order they are listed (and run under ``all``):
 the cheap ones of :mod:`graphcost.eliminate.heuristics` (``forward``, ``backward``,
 ``markowitz``, ``chain``, ``order``), then ``optimal`` (:mod:`graphcost.eliminate.exact`) and
-``search`` (:mod:`graphcost.eliminate.search`).
+``search`` (:mod:`graphcost.eliminate.search`), and ``graphax:PATH``
+(:mod:`graphcost.eliminate.graphax`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 # isort: off
 import graphcost.eliminate.heuristics  # forward, backward, markowitz, chain, order
 import graphcost.eliminate.exact  # optimal
-import graphcost.eliminate.search  # noqa: F401  (search)
+import graphcost.eliminate.search  # search
+import graphcost.eliminate.graphax  # noqa: F401  (graphax:PATH, Graphax / AlphaGrad orders)
 
 # isort: on
 from graphcost.eliminate.engine import eliminate
