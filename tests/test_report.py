@@ -285,16 +285,20 @@ def test_markdown_formulas_keep_their_stars() -> None:
 def test_latex_escapes_special_characters() -> None:
     text = render(SPECIAL, "latex")
     assert text.splitlines() == [
-        "% t\\_1 \\& 50\\%",
-        "\\begin{tabular}{ll}",  # the second column holds a non-number
+        "% needs \\usepackage{booktabs}",
+        "\\noindent\\textbf{t\\_1 \\& 50\\%}\\par\\smallskip",
+        "\\noindent\\begin{tabular}{ll}",  # the second column holds a non-number
         "\\toprule",
-        "name & a|b \\\\",
+        "name & a\\textbar{}b \\\\",
         "\\midrule",
         "x\\_1 & 1 \\\\",
         "\\{y\\} & \\textasciitilde{}\\textasciicircum{}\\textbackslash{} \\\\",
         "\\bottomrule",
         "\\end{tabular}",
-        "% note \\#1",
+        "",
+        "\\smallskip\\noindent",  # the notes are text under the table, not comments
+        "note \\#1",
+        "\\par",
     ]
 
 

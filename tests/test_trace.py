@@ -106,7 +106,10 @@ def test_seed_004_adjoint_rules(runner) -> None:
     markdown = run(runner, "trace", SEED_004, "--format", "markdown").stdout
     assert f"| v2 | v1 + b | 0.25 | -16 | v{BAR}2 = v{BAR}3·(-1/v2\\*\\*2) |" in markdown
     latex = run(runner, "trace", SEED_004, "--format", "latex").stdout
-    assert f"x & input & 0.3 & -7 & {expected['x']} \\\\" in latex
+    # pdflatex-safe: the bar, the dot and the partial as LaTeX commands, never raw Unicode
+    rule = r"$\bar{x}$ = $\bar{v}$1$\cdot$w + $\bar{y}$$\cdot$1"
+    assert f"x & input & 0.3 & -7 & {rule} \\\\" in latex
+    assert latex.isascii()
 
 
 def test_seed_004_tangent_rules(runner) -> None:

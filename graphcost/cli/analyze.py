@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -42,6 +42,12 @@ if TYPE_CHECKING:
     "(shown by default for a graph with symbols and no --set).",
 )
 @click.option("--latex", is_flag=True, help="Show the formulas in LaTeX (implies --symbolic).")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show where the counts come from: each block's term of the forward and backward "
+    "multiplications (factors, formula, value), summing to the totals.",
+)
 @strategy_options
 @output_options(*ALL_FORMATS)
 def analyze(
@@ -53,6 +59,7 @@ def analyze(
     nodes: bool,
     symbolic: bool,
     latex: bool,
+    explain: bool,
     strategies: StrategyRequest | None,
     fmt: str,
     output: str | None,
@@ -73,10 +80,18 @@ def analyze(
     multiplications as a fraction of forward's; the cheapest row is bold. JSON adds
     "strategies": {name: {"multiplications", "additions", "order", "lower_bound", ...}}.
 
+    With --explain, the table has one row per block instead: the block's term of the forward
+    and the backward multiplications as its factors (elimination: |j|·inputs reaching
+    j·successors of j forward, |j|·predecessors·outputs reached backward), its formula and
+    value, and a total row; the notes say what the other convention counts and why its
+    speed-up differs. JSON adds each block's additions and factors.
+
     \b
     Examples:
       graphcost analyze graphs/exercise-4b.yaml
       graphcost analyze graphs/exercise-4b.yaml --set n=3*10**9
+      graphcost analyze graphs/exercise-4b-general.yaml --explain
+      graphcost analyze graphs/exercise-4b.yaml --explain --format latex
       graphcost analyze graphs/exercise-4b.yaml --convention dense --format json
       graphcost analyze graphs/small.yaml --format csv --output small.csv
       graphcost analyze graphs/exercise-4b.yaml --set n=120 --nodes
@@ -91,6 +106,13 @@ def analyze(
     from graphcost.count.recursions import count
     from graphcost.report.render import emit
 
+    if explain and (nodes or strategies is not None):
+        from graphcost.errors import UsageError
+
+        raise UsageError(
+            "--explain lists the block terms of forward and backward alone",
+            fix="drop --nodes and --strategy, or run them without --explain",
+        )
     graph = graph_from(file, layers, wrt)
     values = parse_assignments(assignments)
     unset = graph.free_symbols - graph.symbols.keys() - values.keys()
@@ -120,8 +142,13 @@ def analyze(
                 f"CSV rows need values, and symbol {missing!r} has none",
                 fix=f"pass --set {missing}=VALUE, or graphcost sweep --over {missing}=START:STOP",
             )
-        report = formula_report(formulas, latex=latex, path=graph.path)
-        add_evaluation(report, graph, None)
+        if explain:
+            from graphcost.cli.explain import explain_report
+
+            report = explain_report(graph, convention, None, formulas, latex=latex)
+        else:
+            report = formula_report(formulas, latex=latex, path=graph.path)
+            add_evaluation(report, graph, None)
         emit(report, fmt, output)
         return
     result = count(
@@ -130,6 +157,11 @@ def analyze(
         values=values,
         level="node" if nodes else "auto",
     )
+    if explain:
+        from graphcost.cli.explain import explain_report
+
+        emit(explain_report(graph, convention, result, formulas, latex=latex), fmt, output)
+        return
     report = analysis_report(result, graph)
     add_approximate(report, result)
     add_evaluation(report, graph, result)
@@ -228,7 +260,9 @@ def add_evaluation(report: Report, graph: Graph, result: CountResult | None) -> 
             "backward_ratio": None,
             "formula": None if formula is None else str(formula),
         }
-        report.notes.append(f"evaluation (formula): {'—' if formula is None else formula}")
+        from graphcost.report.cells import formula as cell
+
+        report.notes.append(("evaluation (formula): ", cell(formula)))
         return
     multiplications = evaluation_multiplications(graph, result.values)
     outputs = output_nodes(graph, result.values)
@@ -265,9 +299,7 @@ def add_formulas(report: Report, symbolic: SymbolicCounts, *, latex: bool = Fals
     ``forward`` and ``backward`` rows), the speed-up formula and the leading order to the notes,
     and ``symbolic`` to the JSON data.
     """
-    from graphcost.count.symbolic import growth_note
-
-    shown = symbolic.latex() if latex else symbolic.formulas()
+    shown = _shown(symbolic, latex)
     cells = {
         "forward": [shown["forward"], shown["forward_additions"]],
         "backward": [shown["backward"], shown["backward_additions"]],
@@ -276,21 +308,50 @@ def add_formulas(report: Report, symbolic: SymbolicCounts, *, latex: bool = Fals
     report.rows = [[*row, *cells.get(str(row[0]), ["", ""])] for row in report.rows]
     report.notes = [
         *report.notes,
-        f"speed-up formula: {shown['speedup'] or '—'}",
-        growth_note(symbolic, latex=latex),
+        ("speed-up formula: ", shown["speedup"]),
+        growth_line(symbolic, latex=latex),
     ]
     if isinstance(report.data, dict):
         report.data["symbolic"] = symbolic.to_dict(latex=latex)
+
+
+def _shown(symbolic: SymbolicCounts, latex: bool) -> dict[str, Any]:
+    """The expressions as formula cells (LaTeX source in tables too with ``latex``)."""
+    from graphcost.report.cells import formula
+
+    return {key: formula(value, latex=latex) for key, value in symbolic.expressions().items()}
+
+
+def growth_line(symbolic: SymbolicCounts, *, latex: bool = False) -> Any:
+    """The note on the leading order, e.g. ``leading order as n grows: forward ~ 2*n**3/9, ...``;
+    formulas as :class:`~graphcost.report.cells.Math` parts."""
+    from graphcost.report.cells import Math, formula
+
+    names = list(symbolic.symbols)
+    if not names:
+        return "no size symbols: the counts are constants"
+    subject = names[0] + " grows" if len(names) == 1 else ", ".join(names) + " grow together"
+    parts: list[Any] = [f"leading order as {subject}: "]
+    leading = symbolic.leading()
+    for i, (key, label) in enumerate(
+        (("forward", "forward"), ("backward", "backward"), ("speedup", "speed-up"))
+    ):
+        shown = formula(leading[key], latex=latex)
+        if isinstance(shown, Math):
+            shown = Math(f"~ {shown.text}", rf"\sim {shown.latex}")
+        else:
+            shown = "~ not a rational function"
+        parts += [", " * (i > 0) + f"{label} ", shown]
+    return tuple(parts)
 
 
 def formula_report(
     symbolic: SymbolicCounts, *, latex: bool = False, path: str | None = None
 ) -> Report:
     """The report of formulas alone, for symbols that have no value (``--layers 'n,n/2,1'``)."""
-    from graphcost.count.symbolic import growth_note
     from graphcost.report.render import Report
 
-    shown = symbolic.latex() if latex else symbolic.formulas()
+    shown = _shown(symbolic, latex)
     symbols = ", ".join(symbolic.symbols)
     return Report(
         title=f"{symbolic.graph} — {symbolic.convention} convention (symbolic in {symbols})",
@@ -313,8 +374,8 @@ def formula_report(
             "symbolic": symbolic.to_dict(latex=latex),
         },
         notes=[
-            f"speed-up (forward / backward multiplications): {shown['speedup'] or '—'}",
-            growth_note(symbolic, latex=latex),
+            ("speed-up (forward / backward multiplications): ", shown["speedup"]),
+            growth_line(symbolic, latex=latex),
             "give the symbols values with --set to count, or sweep them with graphcost sweep",
         ],
     )

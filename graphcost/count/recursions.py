@@ -23,34 +23,41 @@ definition gives block-level closed forms (ints or sympy) and node-level counts.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
-
+from graphcost.count.terms import (
+    ScheduleCost,
+    TermFunction,
+    dense_terms,
+    elimination_terms,
+    totals,
+)
 from graphcost.errors import UsageError
-from graphcost.graph.model import ROLE_CODE, Graph, check_level
+from graphcost.graph.model import Graph, check_level
 from graphcost.jacobian.structure import (
     Structure,
     block_structure,
-    exact_sum,
     expand,
     node_structure,
 )
 
-_INPUT, _INTERMEDIATE, _OUTPUT = ROLE_CODE["V"], ROLE_CODE["D"], ROLE_CODE["D'"]
+__all__ = [
+    "BLOCK_ENGINE_LIMIT",
+    "CONVENTIONS",
+    "Convention",
+    "CountResult",
+    "ScheduleCost",
+    "count",
+    "count_symbolic",
+    "get_convention",
+    "structure_of",
+    "symbolic_structure",
+]
 #: Node-level graphs with more blocks than this are counted with the node engine under "auto".
 BLOCK_ENGINE_LIMIT = 256
-
-
-@dataclass(frozen=True)
-class ScheduleCost:
-    """Scalar operations of one schedule (ints, or sympy expressions when symbolic)."""
-
-    multiplications: Any
-    additions: Any
 
 
 @dataclass(frozen=True)
@@ -128,63 +135,20 @@ def _cost_dict(cost: ScheduleCost) -> dict[str, Any]:
     return {"multiplications": cost.multiplications, "additions": cost.additions}
 
 
-def _total(values: np.ndarray) -> Any:
-    """Exact sum: Python ints (or sympy) for object arrays, overflow-safe for int64."""
-    if values.dtype == object:
-        return exact_sum(values.tolist())
-    if values.size == 0:
-        return 0
-    if float(np.abs(values).max()) * values.size < 2.0**62:
-        return int(values.sum(dtype=np.int64))
-    return sum(int(v) for v in values.tolist())
-
-
-def _elimination(s: Structure) -> tuple[ScheduleCost, ScheduleCost]:
-    intermediate = s.role == _INTERMEDIATE
-    not_input = s.role != _INPUT
-    not_output = s.role != _OUTPUT
-    forward = ScheduleCost(
-        multiplications=_total((s.size * s.anc * s.succ)[intermediate]),
-        additions=_total(s.edge_count * s.anc[s.edge_src]) - _total((s.size * s.anc)[not_input]),
-    )
-    backward = ScheduleCost(
-        multiplications=_total((s.size * s.pred * s.desc)[intermediate]),
-        additions=_total(s.edge_count * s.desc[s.edge_dst]) - _total((s.size * s.desc)[not_output]),
-    )
-    return forward, backward
-
-
-def _dense(s: Structure) -> tuple[ScheduleCost, ScheduleCost]:
-    inputs = _total(s.size[s.role == _INPUT])
-    outputs = _total(s.size[s.role == _OUTPUT])
-    edges = _total(s.edge_count)
-    has_pred = _nonzero(s.pred)
-    has_succ = _nonzero(s.succ)
-    forward = ScheduleCost(
-        multiplications=inputs * edges,
-        additions=inputs * _total((s.size * (s.pred - 1))[has_pred]),
-    )
-    backward = ScheduleCost(
-        multiplications=outputs * edges,
-        additions=outputs * _total((s.size * (s.succ - 1))[has_succ]),
-    )
-    return forward, backward
-
-
-def _nonzero(values: np.ndarray) -> np.ndarray:
-    if values.dtype != object:
-        return values != 0
-    # Structural: a symbolic count is zero exactly when it is the integer 0.
-    return np.array([v != 0 for v in values.tolist()], dtype=bool)
-
-
 @dataclass(frozen=True)
 class Convention:
-    """A counting convention: a name, a one-line description, and its formula."""
+    """A counting convention: a name, a one-line description, and its terms.
+
+    Its counts are the sums of its terms (:mod:`graphcost.count.terms`): :meth:`formula`.
+    """
 
     name: str
     description: str
-    formula: Callable[[Structure], tuple[ScheduleCost, ScheduleCost]]
+    terms: TermFunction
+
+    def formula(self, structure: Structure) -> tuple[ScheduleCost, ScheduleCost]:
+        """Forward and backward costs on ``structure``: the sums of :attr:`terms`."""
+        return totals(self.terms(structure))
 
 
 CONVENTIONS: dict[str, Convention] = {
@@ -194,12 +158,12 @@ CONVENTIONS: dict[str, Convention] = {
             "elimination",
             "vertex elimination (Griewank & Naumann): products with a unit seed or a "
             "structural zero are not counted",
-            _elimination,
+            elimination_terms,
         ),
         Convention(
             "dense",
             "identity seed matrix: every local partial is multiplied once per seed direction",
-            _dense,
+            dense_terms,
         ),
     )
 }
@@ -296,6 +260,28 @@ def count(
     )
 
 
+def symbolic_structure(graph: Graph) -> Structure:
+    """The block :class:`Structure` of ``graph`` with sympy sizes (positive integer symbols).
+
+    Raises
+    ------
+    SizeError
+    SymbolicTooLargeError
+        When a block size would be a polynomial beyond :mod:`graphcost.count.budget`'s limits
+        (checked before any expansion).
+    """
+    import sympy
+
+    from graphcost.count.budget import budgeted_sizes
+
+    budgeted_sizes(
+        graph,
+        {name: sympy.Symbol(name, positive=True, integer=True) for name in graph.free_symbols},
+    )
+    shapes, _ = graph.symbolic_shapes()
+    return block_structure(graph, [math.prod(shape) for shape in shapes], shapes)
+
+
 def count_symbolic(graph: Graph, *, convention: str = "elimination") -> CountResult:
     """The counts as sympy expressions in the size symbols, derived at block level.
 
@@ -319,20 +305,13 @@ def count_symbolic(graph: Graph, *, convention: str = "elimination") -> CountRes
     import sympy
 
     from graphcost.count.budget import (
-        budgeted_sizes,
         factor_within_budget,
         require_symbolic_budget,
         values_hint,
     )
 
     chosen = get_convention(convention)
-    # Bounded before any expansion: first every size, then the counts built from them.
-    budgeted_sizes(
-        graph,
-        {name: sympy.Symbol(name, positive=True, integer=True) for name in graph.free_symbols},
-    )
-    shapes, _ = graph.symbolic_shapes()
-    structure = block_structure(graph, [math.prod(shape) for shape in shapes], shapes)
+    structure = symbolic_structure(graph)
     forward, backward = chosen.formula(structure)
     require_symbolic_budget(
         {

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from graphcost.errors import UsageError
+from graphcost.report.cells import plain
+from graphcost.report.latex import latex_cell, markdown_cell
 from graphcost.report.writers import write_atomic
 
 
@@ -31,13 +33,15 @@ class Report:
     title
         Heading of the table.
     columns, rows
-        The human table (cells may be pre-formatted strings).
+        The human table (cells may be pre-formatted strings, or
+        :class:`~graphcost.report.cells.Math` formulas, typeset by LaTeX and Markdown).
     records
         Flat rows for CSV, with stable column names.
     data
         The JSON payload.
     notes
-        Lines printed under the table (not in JSON or CSV).
+        Lines printed under the table (not in JSON or CSV): strings, or sequences of strings
+        and formulas (:data:`~graphcost.report.cells.Note`).
     highlight
         Index of a row to emphasise in the table (e.g. the best strategy).
     """
@@ -108,7 +112,7 @@ def _render_table(report: Report, *, color: bool = False) -> str:
         console.print(report.title, style="bold", markup=False)
     console.print(table)
     for note in report.notes:
-        console.print(note, markup=False)
+        console.print(plain(note), markup=False)
     return buffer.getvalue()
 
 
@@ -138,52 +142,51 @@ def write_csv(stream: TextIO, records: list[dict[str, Any]]) -> None:
 
 
 def _render_markdown(report: Report, **_: Any) -> str:
-    """A GitHub-flavoured pipe table, the title in bold above it and the notes below."""
+    """A GitHub-flavoured pipe table, the title in bold above it and the notes below.
 
-    def cell(value: Any) -> str:
-        # Escape what Markdown would read as emphasis or code (formulas are full of `**`).
-        text = str(value).replace("\n", " ")
-        for special in "\\|*_`":
-            text = text.replace(special, "\\" + special)
-        return text
-
-    lines = [f"**{cell(report.title)}**", ""] if report.title else []
-    lines.append("| " + " | ".join(cell(c) for c in report.columns) + " |")
+    Text is escaped where Markdown would read it as markup (formulas in plain text are full
+    of ``**``); :class:`~graphcost.report.cells.Math` formulas are ``$…$`` math spans.
+    """
+    lines = [f"**{markdown_cell(report.title)}**", ""] if report.title else []
+    lines.append("| " + " | ".join(markdown_cell(c) for c in report.columns) + " |")
     aligns = [
         ":---" if i == 0 or not _is_numeric_column(report, i) else "---:"
         for i in range(len(report.columns))
     ]
     lines.append("|" + "|".join(aligns) + "|")
-    lines.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in report.rows)
+    lines.extend("| " + " | ".join(markdown_cell(v) for v in row) + " |" for row in report.rows)
     if report.notes:
         lines.append("")
-        lines.extend(f"{cell(note)}  " for note in report.notes)
+        lines.extend(f"{markdown_cell(note)}  " for note in report.notes)
     return "\n".join(lines) + "\n"
 
 
-_LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
-    "\\": r"\textbackslash{}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def _latex(value: Any) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(value))
-
-
 def _render_latex(report: Report, **_: Any) -> str:
-    """A ``tabular`` (booktabs rules) with the title as a comment; special characters escaped."""
+    """A ``tabular`` (booktabs rules) with the title above and the notes below as text.
+
+    Paste-ready: formulas in math mode, every other character escaped or written as a LaTeX
+    command (the output is ASCII); needs ``\\usepackage{booktabs}``.
+    """
     spec = "".join(
         "r" if _is_numeric_column(report, i) else "l" for i in range(len(report.columns))
     )
-    lines = [f"% {_latex(report.title)}"] if report.title else []
-    lines += [f"\\begin{{tabular}}{{{spec}}}", r"\toprule"]
-    lines.append(" & ".join(_latex(c) for c in report.columns) + r" \\")
+    lines = [r"% needs \usepackage{booktabs}"]
+    if report.title:
+        lines.append(rf"\noindent\textbf{{{latex_cell(report.title)}}}\par\smallskip")
+    lines += [rf"\noindent\begin{{tabular}}{{{spec}}}", r"\toprule"]
+    lines.append(" & ".join(latex_cell(c) for c in report.columns) + r" \\")
     lines.append(r"\midrule")
-    lines.extend(" & ".join(_latex(v) for v in row) + r" \\" for row in report.rows)
+    for i, row in enumerate(report.rows):
+        cells = [latex_cell(v) for v in row]
+        if i == report.highlight:
+            cells = [rf"\textbf{{{cell}}}" for cell in cells]
+        lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
-    lines.extend(f"% {_latex(note)}" for note in report.notes)
+    if report.notes:
+        lines += ["", r"\smallskip\noindent"]
+        notes = [latex_cell(note) for note in report.notes]
+        lines.extend(note + r" \\" for note in notes[:-1])
+        lines += [notes[-1], r"\par"]
     return "\n".join(lines) + "\n"
 
 
