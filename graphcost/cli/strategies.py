@@ -28,13 +28,9 @@ SAVE_FORMATS = ("graphcost", "graphax")
 def write_order(
     path: str | Path, order: Sequence[str], *, problem: Any = None, form: str = "graphcost"
 ) -> None:
-    """Write an order atomically, readable back with ``order:PATH`` (one name per line) or,
-    ``form="graphax"``, with ``graphax:PATH`` (a list of Graphax's 1-based equation indices,
-    ``[12, 15, 3]``, the pruned equations of ``problem`` first; see
-    :func:`graphcost.eliminate.graphax.to_graphax`).
-
-    ``--save-order`` writes the best strategy's order with it.
-    """
+    """Write an order atomically (``--save-order``): one name per line (read back with
+    ``order:PATH``), or for ``form="graphax"`` Graphax's equation indices, ``[12, 15, 3]``
+    (:func:`graphcost.eliminate.graphax.to_graphax`; read back with ``graphax:PATH``)."""
     from graphcost.report.writers import write_atomic
 
     if form == "graphax":
@@ -298,6 +294,11 @@ def _best(results: list[Any]) -> Any:
     return min(results, key=lambda r: r.cost.multiplications)
 
 
+def _label(name: str, width: int = 32) -> str:
+    """A strategy's name in the table and notes; a long inline order is cut (JSON keeps it)."""
+    return name if len(name) <= width else f"{name[: width - 1]}…"
+
+
 def _abbreviate(order: tuple[str, ...]) -> str:
     if not order:
         return "—"
@@ -338,13 +339,13 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
     for result in results:
         cells = [_abbreviate(result.order), shown(ratio(result.cost.multiplications))]
         for row in rows:
-            if row[0] == result.name:
+            if row[0] == _label(result.name):
                 row[width:] = cells
                 break
         else:
             rows.append(
                 [
-                    result.name,
+                    _label(result.name),
                     format_int(result.cost.multiplications),
                     format_int(result.cost.additions),
                     *[""] * (width - 3),
@@ -358,11 +359,11 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
     best = _best(results)
     report.columns = [*report.columns, "order", "÷ forward"]
     report.rows = rows
-    report.highlight = next(i for i, row in enumerate(rows) if row[0] == best.name)
+    report.highlight = next(i for i, row in enumerate(rows) if row[0] == _label(best.name))
     level = "whole blocks" if problem.level == "block" else "single nodes"
     notes = [f"elimination strategies eliminate {level} ({len(problem.intermediates)} vertices)"]
     notes.append(
-        f"best: {best.name}, {format_int(best.cost.multiplications)} multiplications "
+        f"best: {_label(best.name)}, {format_int(best.cost.multiplications)} multiplications "
         f"({format_ratio(ratio(best.cost.multiplications))} of forward's)"
     )
     for result in results:
@@ -371,12 +372,12 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
                 "" if result.lower_bound is None else f"proven lower bound {result.lower_bound:,}"
             )
             proof = "proven optimal" if result.proven_optimal else ""
-            notes.append(f"{result.name}: " + ", ".join(p for p in (bound, proof) if p))
+            notes.append(f"{_label(result.name)}: " + ", ".join(p for p in (bound, proof) if p))
         if result.remark:
-            notes.append(f"{result.name}: {result.remark}")
+            notes.append(f"{_label(result.name)}: {result.remark}")
         if result.cost.approximate:
             notes.append(
-                f"{result.name}: approximate (an upper bound): fill-ins joining "
+                f"{_label(result.name)}: approximate (an upper bound): fill-ins joining "
                 f"{', '.join(result.cost.approximate)} are held as full; --nodes gives the exact "
                 "count"
             )
