@@ -326,13 +326,31 @@ def output_options(
     return decorate
 
 
-def load(path: str) -> Any:
-    """Load and validate a graph file, printing its structural warnings on stderr."""
+def load(path: str, wrt: str | None = None) -> Any:
+    """Load and validate a graph file, or import a program (``jax:MODULE:FUNCTION``, a
+    ``.onnx`` model: :mod:`graphcost.cli.programs`, which takes ``wrt``), printing its
+    structural warnings on stderr."""
+    from graphcost.cli.programs import is_program, load_program
     from graphcost.graph.loader import load_graph, unreachable_warnings
     from graphcost.report.writers import protect_input
 
-    graph = load_graph(path)
-    protect_input(path)  # no output of this run may replace the graph it describes
+    if is_program(path):
+        ctx = click.get_current_context(silent=True)
+        assignments = tuple((ctx.params.get("assignments") if ctx else None) or ())
+        graph, notes = load_program(path, wrt, parse_assignments(assignments))
+        for note in notes:
+            warn(f"{path}: {note}")
+    else:
+        graph = load_graph(path)
+    if not path.startswith("jax:"):
+        protect_input(path)  # no output of this run may replace the graph it describes
+    upper = graph.extra.get("upper_bounds") or []
+    if upper:
+        shown = ", ".join(upper[:3]) + (", …" if len(upper) > 3 else "")
+        warn(
+            f"{path}: {len(upper)} edge{'s' if len(upper) > 1 else ''} held as full (slice, "
+            f"concatenate, pad or a merging reshape; {shown}): the counts are upper bounds"
+        )
     for message in unreachable_warnings(graph):
         warn(f"{path}: {message}")
     return graph

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from graphcost.cli.base import load
+from graphcost.cli.programs import program_options
 from graphcost.errors import UsageError
 
 
@@ -32,6 +33,7 @@ def graph_source(function: Callable[..., Any]) -> Callable[..., Any]:
         help="Instead of FILE: a fully connected layered graph with these layer sizes, first "
         "the inputs, last the outputs (784,300,100,10; sizes may use symbols: 'n,2*n/3,n/3,1').",
     )(function)
+    function = program_options(function)
     return click.argument("file", metavar="[FILE]", required=False)(function)
 
 
@@ -50,6 +52,10 @@ def graph_from(file: str | None, layers: str | None, wrt: str | None = None) -> 
         When both or neither are given, or ``wrt`` names no input, an unknown one, or one that
         is not an input.
     """
+    from graphcost.cli.programs import is_program
+
+    if is_program(file) and layers is None:
+        return load(file, wrt)  # type: ignore[arg-type]  # the importer applies --wrt
     graph = _graph_from(file, layers, wrt is not None)
     if wrt is None:
         return graph

@@ -44,7 +44,7 @@ from graphcost.graph.yamlfile import line_of, parse_yaml
 
 #: Top-level keys of a graph file. Sections read by later stages are kept in ``Graph.extra``.
 CORE_SECTIONS = ("name", "description", "symbols", "V", "D", "D'", "Dprime", "E")
-EXTRA_SECTIONS = ("g", "at", "params", "published")
+EXTRA_SECTIONS = ("g", "at", "params", "published", "upper_bounds")
 #: The largest YAML graph file read: composing YAML takes ~100 bytes of memory and ~0.5–2 µs
 #: per byte of an edge list (a 50 MB list took 3.6 GB). Hand-written graphs are a few KB, a
 #: node-level YAML of 10^5 edges is 1.6 MB; bigger edge lists belong in an edge file, whose

@@ -70,7 +70,8 @@ def graph_from_trace(
     Returns
     -------
     dict
-        Sections ``name``, ``description``, ``V``, ``D``, ``D'``, ``E`` and, when the record
+        Sections ``name``, ``description``, ``V``, ``D``, ``D'``, ``E``, ``upper_bounds``
+        (the edges held as full, when any: the counts are upper bounds) and, when the record
         carries counts, ``published`` — ready for
         :func:`graphcost.graph.loader.graph_from_dict` or ``yaml.safe_dump(...,
         sort_keys=False)``.
@@ -130,6 +131,9 @@ def graph_from_trace(
         "D'": outs,
         "E": E,
     }
+    upper = [k for k in notes if all(x in live for x in k.split(" -> "))]
+    if upper:
+        data["upper_bounds"] = upper
     published = dict(record.get("published") or {})
     published.update({k: record[k] for k in COUNT_SECTIONS if k in record})
     if published:
@@ -147,6 +151,10 @@ def _walk(
 ) -> None:
     """Add one equation's vertex and edges (if its result is a float value fed by a vertex)."""
     primitive = eqn["primitive"]
+    if not any(v.get("var") in shapes for v in eqn["invars"]):
+        return  # on literals and constants only: a constant, whatever the primitive
+    if not any(_is_float(v["dtype"]) for v in eqn["outvars"]):
+        return  # integer or boolean results carry no derivative
     if len(eqn["outvars"]) != 1:
         raise GraphValidationError(
             f"equation {eqn.get('index')} ({primitive}) has {len(eqn['outvars'])} results",
@@ -158,8 +166,6 @@ def _walk(
     operand_edges = edges_of(
         primitive, eqn.get("params") or {}, operand_shapes, list(out["shape"]), rules
     )
-    if not _is_float(out["dtype"]):
-        return
     found: dict[str, Pattern] = {}
     for operand, edge in zip(eqn["invars"], operand_edges, strict=True):
         source = operand.get("var")
