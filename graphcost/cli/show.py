@@ -10,6 +10,7 @@ from graphcost.cli.base import cli, load, output_options, parse_assignments, set
 
 if TYPE_CHECKING:
     from graphcost.jacobian.structure import NodeGraph
+    from graphcost.report.render import Report
 
 
 @cli.command()
@@ -26,8 +27,13 @@ if TYPE_CHECKING:
     "table",
     "yaml",
     "edges",
-    help="table: blocks and node-level edges; yaml: a node-level graph file that graphcost "
-    "loads back; edges: from,to lines (for E: {file: ...}).",
+    "json",
+    "csv",
+    "markdown",
+    "latex",
+    help="table (also json, csv, markdown, latex): blocks and node-level edges; yaml: a "
+    "node-level graph file that graphcost loads back; edges: from,to lines (for "
+    "E: {file: ...}).",
 )
 def show(file: str, assignments: tuple[str, ...], fmt: str, output: str | None, limit: int) -> None:
     """Expand the block graph FILE to single nodes and print or export it.
@@ -40,6 +46,7 @@ def show(file: str, assignments: tuple[str, ...], fmt: str, output: str | None, 
       graphcost show graphs/exercise-4b.yaml --set n=3
       graphcost show graphs/exercise-4b.yaml --set n=12 --format yaml -o ex4b-nodes.yaml
       graphcost show graphs/exercise-4b.yaml --set n=12 --format edges -o edges.csv
+      graphcost show graphs/exercise-4b.yaml --set n=3 --format markdown
     """
     from graphcost.jacobian.structure import expand
     from graphcost.report.writers import write_atomic
@@ -47,15 +54,21 @@ def show(file: str, assignments: tuple[str, ...], fmt: str, output: str | None, 
     graph = load(file)
     values = parse_assignments(assignments)
     nodes = expand(graph, graph.sizes(values), graph.shapes(values))
-    text = {"table": _table, "yaml": _yaml, "edges": _edges}[fmt](nodes, limit)
-    if output:
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    if fmt in EXPORTS:
+        text = EXPORTS[fmt](nodes, limit)
+        if output:
+            write_atomic(output, text)
+        else:
+            click.echo(text, nl=False)
+        return
+    from graphcost.report.render import emit
+
+    emit(_report(nodes, limit), fmt, output)
 
 
-def _table(nodes: NodeGraph, limit: int) -> str:
-    from graphcost.report.render import Report, render
+def _report(nodes: NodeGraph, limit: int) -> Report:
+    """The blocks as a table (edges in the notes); JSON has every node-level edge."""
+    from graphcost.report.render import Report
 
     graph = nodes.graph
     rows = [
@@ -87,8 +100,22 @@ def _table(nodes: NodeGraph, limit: int) -> str:
         *edge_lines,
         *([f"  ... and {more:,} more (--limit 0 lists all)"] if more else []),
     ]
-    report = Report(graph.name, ["block", "role", "size", "nodes"], rows, [], None, notes)
-    return render(report, "table")
+    columns = ["block", "role", "size", "nodes"]
+    records = [
+        {"block": block.name, "role": block.role, "size": block.shape_text, "nodes": size}
+        for block, size in zip(graph.blocks, nodes.sizes, strict=True)
+    ]
+    data = {
+        "graph": graph.name,
+        "path": graph.path,
+        "blocks": records,
+        "nodes": nodes.node_count,
+        "edges": [
+            [names[a], names[b]]
+            for a, b in zip(nodes.src.tolist(), nodes.dst.tolist(), strict=True)
+        ],
+    }
+    return Report(graph.name, columns, rows, records, data, notes)
 
 
 def _yaml(nodes: NodeGraph, limit: int) -> str:
@@ -113,3 +140,7 @@ def _edges(nodes: NodeGraph, limit: int) -> str:
         for a, b in zip(nodes.src.tolist(), nodes.dst.tolist(), strict=True)
     ]
     return "from,to\n" + "\n".join(lines) + "\n"
+
+
+#: The formats that export the graph itself rather than a report of it.
+EXPORTS = {"yaml": _yaml, "edges": _edges}

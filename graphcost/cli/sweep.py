@@ -76,7 +76,7 @@ MAX_KEPT_POINTS = 1_000_000
     help="Also draw the speed-up and both counts (log scale) against the swept symbol "
     "(.png, .svg or .pdf; pip install 'graphcost[plot]').",
 )
-@output_options("csv", "json", "table")
+@output_options("csv", "json", "table", "markdown", "latex")
 def sweep(
     file: str | None,
     layers: str | None,
@@ -116,6 +116,7 @@ def sweep(
       graphcost sweep graphs/exercise-4b.yaml --over n=3:3*10**5:3 -o 4b.csv --plot 4b.png
       graphcost sweep graphs/exercise-4b-general.yaml --over V=10:100:10 --over V1=5,10,20
       graphcost sweep --layers 'n,2*n/3,n/3,1' --over n=3:99:3 --format table
+      graphcost sweep graphs/exercise-4b.yaml --over n=3:15:3 --format latex
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --jobs 4
       graphcost sweep graphs/mlp-relu.yaml --over p=2:64:2 --nodes --scheduler tcp://127.0.0.1:8786
     """

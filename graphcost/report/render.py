@@ -180,14 +180,19 @@ def _render_latex(report: Report, **_: Any) -> str:
         cells = [latex_cell(v) for v in row]
         if i == report.highlight:
             cells = [rf"\textbf{{{cell}}}" for cell in cells]
-        lines.append(" & ".join(cells) + r" \\")
+        lines.append(_after_break(" & ".join(cells)) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     if report.notes:
         lines += ["", r"\smallskip\noindent"]
-        notes = [latex_cell(note) for note in report.notes]
+        notes = [_after_break(latex_cell(note)) for note in report.notes]
         lines.extend(note + r" \\" for note in notes[:-1])
         lines += [notes[-1], r"\par"]
     return "\n".join(lines) + "\n"
+
+
+def _after_break(line: str) -> str:
+    """A line that follows ``\\\\``: a leading ``[`` would be read as its optional argument."""
+    return "{}" + line if line.startswith("[") else line
 
 
 FORMATS: dict[str, Callable[..., str]] = {
