@@ -42,7 +42,7 @@ from typing import Any
 
 from graphcost.errors import GraphFileError, GraphValidationError, UsageError
 from graphcost.files import open_regular, shown_path
-from graphcost.importers.onnxrecord import Translation, dtype_name, is_float
+from graphcost.importers.onnxrecord import Translation, check_structure, dtype_name, is_float
 from graphcost.importers.onnxrules import ONNX_RULES
 from graphcost.importers.trace import graph_from_trace
 
@@ -83,8 +83,10 @@ def graph_from_onnx(
     """
     onnx = _onnx()
     model, where = _model(onnx, source)
+    check_structure(onnx, model, where)
     inferred = _infer(onnx, model, where)
-    translation = Translation(onnx, inferred, where)
+    in_memory = isinstance(source, onnx.ModelProto)
+    translation = Translation(onnx, inferred, where, "an onnx.ModelProto" if in_memory else None)
     chosen = translation.chosen(_wrt_names(wrt))
     record = translation.record(chosen)
     default = Path(source).stem if isinstance(source, str | os.PathLike) else None
@@ -94,7 +96,8 @@ def graph_from_onnx(
         raise GraphValidationError(
             f"no output of the model depends on {', '.join(chosen) or 'any input'}",
             path=where,
-            fix="choose other inputs with wrt (e.g. wrt='params' for the weights)",
+            fix="choose other inputs to differentiate with respect to (wrt; 'params' adds the "
+            "weights)",
         )
     return translation.finish(data)
 
@@ -140,23 +143,27 @@ def _model(onnx: Any, source: Any) -> tuple[Any, str]:
 def _read(path: str | os.PathLike[str], where: str) -> bytes:
     with open_regular(
         path,
-        what="ONNX model",
+        what="model file",
         shown=where,
         limit_bytes=MAX_ONNX_FILE_BYTES,
         too_large_fix="save the model with its weights as external data "
         "(onnx.save_model(..., save_as_external_data=True)): only shapes are read",
+        missing="ONNX model not found",
         missing_fix="check the path",
     ) as file:
         try:
-            data = file.read(MAX_ONNX_FILE_BYTES + 1)
+            # What fstat saw plus one byte (a read of the whole limit would allocate it all
+            # up front); a byte more tells a file that grew after fstat.
+            expected = min(os.fstat(file.fileno()).st_size, MAX_ONNX_FILE_BYTES)
+            data = file.read(expected + 1)
         except OSError as failure:
             raise GraphFileError(
                 f"cannot read the ONNX model: {failure.strerror or type(failure).__name__}",
                 path=where,
             ) from None
-    if len(data) > MAX_ONNX_FILE_BYTES:  # it grew after the size check
+    if len(data) > expected:
         raise GraphFileError(
-            f"the ONNX model is more than {MAX_ONNX_FILE_BYTES:,} bytes", path=where
+            "the ONNX model changed while it was read", path=where, fix="read it again"
         )
     return data
 

@@ -39,6 +39,68 @@ def is_float(dtype: str) -> bool:
     return dtype.startswith(_FLOAT)
 
 
+def node_label(node: Any, index: int) -> str:
+    """How messages name a node: its operator and its name (``#k``, 1-based, if unnamed)."""
+    return f"{node.op_type} node {node.name or f'#{index}'!r}"
+
+
+def unsupported(op: str, label: str, where: str) -> GraphValidationError:
+    return GraphValidationError(
+        f"ONNX operator {op!r} ({label}) is not supported",
+        path=where,
+        fix="the supported operators are listed in the README's 'Importing an ONNX model'; "
+        "a model using another one cannot be imported yet",
+    )
+
+
+def check_structure(onnx: Any, model: Any, where: str) -> None:
+    """Refuse what shape inference would report obscurely, naming the node: an operator of
+    another domain than ONNX's own, a value read before any node defines it (nodes out of
+    topological order), a value defined twice, an output nothing defines, and a non-float
+    initializer kept in external data (shape inference may need its values; it is not read).
+
+    Raises
+    ------
+    GraphValidationError
+    """
+    graph = model.graph
+    defined = {v.name for v in graph.input} | {t.name for t in graph.initializer}
+    for tensor in graph.initializer:
+        external = tensor.data_location == onnx.TensorProto.EXTERNAL
+        if external and not is_float(dtype_name(onnx, tensor.data_type)):
+            raise GraphValidationError(
+                f"initializer {tensor.name!r} ({dtype_name(onnx, tensor.data_type)}) is stored "
+                "as external data, which graphcost does not read",
+                path=where,
+                fix="keep integer tensors inside the model (onnx.save_model(..., "
+                "save_as_external_data=True, size_threshold=...) moves only large ones out)",
+            )
+    for index, node in enumerate(graph.node, start=1):
+        label = node_label(node, index)
+        if node.domain not in _DEFAULT_DOMAINS:
+            raise unsupported(f"{node.domain}.{node.op_type}", label, where)
+        for value in node.input:
+            if value and value not in defined:
+                raise GraphValidationError(
+                    f"{label} reads {value!r}, which no input, initializer or earlier node defines",
+                    path=where,
+                    fix="list the nodes in topological order (onnx.checker.check_model)",
+                )
+        for value in node.output:
+            if value in defined:
+                raise GraphValidationError(
+                    f"{label} defines {value!r} a second time",
+                    path=where,
+                    fix="give every value one producer (onnx.checker.check_model)",
+                )
+        defined.update(v for v in node.output if v)
+    for info in graph.output:
+        if info.name not in defined:
+            raise GraphValidationError(
+                f"output {info.name!r} is defined by no node, input or initializer", path=where
+            )
+
+
 class Translation:
     """One shape-inferred model, read for the walker (see the module docstring).
 
@@ -50,10 +112,13 @@ class Translation:
         The ``ModelProto`` after shape inference.
     where
         How messages name the model (its path).
+    source
+        Where the model came from, for the description (default: ``where``).
     """
 
-    def __init__(self, onnx: Any, model: Any, where: str) -> None:
+    def __init__(self, onnx: Any, model: Any, where: str, source: str | None = None) -> None:
         self.onnx = onnx
+        self.source = source or where
         self.model = model
         self.graph = model.graph
         self.where = where
@@ -94,8 +159,9 @@ class Translation:
         kind = self.types.get(value)
         what = f"value {value!r} ({node})"
         fix = (
-            "give the model's inputs fixed dimensions or named ones (dim_param), so that shape "
-            "inference can tell every value's shape (onnx.tools.update_model_dims helps)"
+            "give the model's inputs fixed or named dimensions (dim_param; "
+            "onnx.tools.update_model_dims helps) so that shape inference can tell every "
+            "value's shape; a shape computed from run-time values cannot be imported"
         )
         if kind is None or kind.WhichOneof("value") != "tensor_type":
             raise self.error(f"{what} is not a tensor of known type", fix=fix)
@@ -155,51 +221,30 @@ class Translation:
     def record(self, chosen: list[str]) -> dict[str, Any]:
         """The equation record of the model with ``chosen`` as its inputs."""
         variable = set(chosen)
-        defined = {*self.inputs, *self.initializers}
         eqns: list[dict[str, Any]] = []
         for index, node in enumerate(self.graph.node, start=1):
-            label = f"{node.op_type} node {node.name or f'#{index}'!r}"
             operands = list(node.input)
             while operands and not operands[-1]:
                 operands.pop()
-            for value in operands:
-                if value and value not in defined:
-                    raise self.error(
-                        f"{label} reads {value!r}, which no input, initializer or earlier node "
-                        "defines",
-                        fix="list the nodes in topological order (onnx.checker.check_model)",
-                    )
-            results = [o for o in node.output if o]
-            for value in results:
-                if value in defined:
-                    raise self.error(f"{label} defines {value!r} a second time")
-            defined.update(results)
             if not any(v in variable for v in operands):
                 continue  # on constants only: folded, whatever the operator
-            eqns.append(self._equation(index, node, label, operands, results))
+            results = [o for o in node.output if o]
+            eqns.append(self._equation(index, node, node_label(node, index), operands, results))
             if is_float(self.dtype(results[0])):
                 variable.add(results[0])
-        for value in self.outputs:
-            if value not in defined:
-                raise self.error(f"output {value!r} is defined by no node, input or initializer")
         return {
-            "inputs": [self._operand(v, "an input") for v in chosen],
+            "inputs": [self._operand(v, "an input of the model") for v in chosen],
             "outputs": [self.names[v] for v in self.outputs],
             "eqns": eqns,
             "origin": self._origin(),
-            "source": self.where,
+            "source": self.source,
         }
 
     def _equation(
         self, index: int, node: Any, label: str, operands: list[str], results: list[str]
     ) -> dict[str, Any]:
-        if node.domain not in _DEFAULT_DOMAINS or node.op_type not in ONNX_RULES:
-            op = f"{node.domain}.{node.op_type}" if node.domain not in _DEFAULT_DOMAINS else None
-            raise self.error(
-                f"ONNX operator {op or node.op_type!r} ({label}) is not supported",
-                fix="the supported operators are listed in the README's 'Importing an ONNX "
-                "model'; a model using another one cannot be imported yet",
-            )
+        if node.op_type not in ONNX_RULES:
+            raise unsupported(node.op_type, label, self.where)
         if len(results) != 1:
             raise self.error(
                 f"{label} has {len(results)} results",
@@ -216,8 +261,8 @@ class Translation:
             "index": index,
             "primitive": node.op_type,
             "params": params,
-            "invars": [self._operand(v, label) for v in operands],
-            "outvars": [self._operand(results[0], label)],
+            "invars": [self._operand(v, f"read by {label}") for v in operands],
+            "outvars": [self._operand(results[0], f"result of {label}")],
         }
 
     def _operand(self, value: str, node: str) -> dict[str, Any]:
