@@ -330,7 +330,7 @@ def load(path: str, wrt: str | None = None) -> Any:
     """Load and validate a graph file, or import a program (``jax:MODULE:FUNCTION``, a
     ``.onnx`` model: :mod:`graphcost.cli.programs`, which takes ``wrt``), printing its
     structural warnings on stderr."""
-    from graphcost.cli.programs import is_program, load_program
+    from graphcost.cli.programs import is_program, load_program, refuse_program_options
     from graphcost.graph.loader import load_graph, unreachable_warnings
     from graphcost.report.writers import protect_input
 
@@ -341,6 +341,7 @@ def load(path: str, wrt: str | None = None) -> Any:
         for note in notes:
             warn(f"{path}: {note}")
     else:
+        refuse_program_options()
         graph = load_graph(path)
     if not path.startswith("jax:"):
         protect_input(path)  # no output of this run may replace the graph it describes

@@ -54,6 +54,16 @@ def program_options(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+def refuse_program_options() -> None:
+    """Refuse ``--arg``/``--unroll`` for a graph file (they describe a JAX program)."""
+    meta = _meta()
+    if meta.get("args") or meta.get("unroll"):
+        raise UsageError(
+            "--arg and --unroll apply to jax:MODULE:FUNCTION only",
+            fix="drop them, or name a JAX function as jax:MODULE:FUNCTION",
+        )
+
+
 def _meta() -> dict[str, Any]:
     ctx = click.get_current_context(silent=True)
     return {} if ctx is None else dict(ctx.meta.get(_META, {}))
@@ -97,7 +107,7 @@ def import_program(
             name=target.rpartition(":")[2],
         )
     if args or unroll:
-        raise UsageError("--arg and --unroll apply to jax:MODULE:FUNCTION only")
+        refuse_program_options()
     from graphcost.importers.onnxmodel import graph_from_onnx
 
     return graph_from_onnx(source, wrt=wrt or "inputs")

@@ -103,7 +103,11 @@ def _import(module_name: str) -> Any:
             raise
         raise UsageError(
             f"cannot import {quote(module_name)}: {type(exc).__name__}: {quote(str(exc), 120)}",
-            fix="check that the module imports with python -c 'import …' from this folder",
+            fix=(
+                f"check that python {module_name} runs"
+                if module_name.endswith(".py")
+                else f"check that python -c 'import {module_name}' works in this folder"
+            ),
         ) from None
 
 
