@@ -387,6 +387,15 @@ def test_constant_subgraphs_fold_and_integer_values_are_no_vertices() -> None:
     assert "Reshape [2, 3, 2] -> [2, 6] held as full" in data["description"]
 
 
+def test_integer_results_need_no_rule() -> None:
+    """NonZero has no rule, but its result is an integer: it is no vertex, and the model
+    imports. An operator with no rule and a float result is refused (next test)."""
+    model = make_model(
+        [node("NonZero", ["x"], ["i"]), node("Tanh", ["x"], ["y"])], {"x": [3]}, {"y": [3]}
+    )
+    assert graph_from_onnx(model)["E"] == [["x", "y", "a->a"]]
+
+
 def test_an_unknown_operator_is_an_error_naming_it() -> None:
     model = unary([("Cumsum", ["ax"], {})], [3], [3], [tensor("ax", 0, np.int64)])
     with pytest.raises(GraphValidationError, match=r"operator 'Cumsum' \(Cumsum node '#1'\)"):

@@ -229,6 +229,9 @@ class Translation:
             if not any(v in variable for v in operands):
                 continue  # on constants only: folded, whatever the operator
             results = [o for o in node.output if o]
+            dtypes = [self.dtype(o) for o in results]
+            if "unknown" not in dtypes and not any(is_float(d) for d in dtypes):
+                continue  # integer or boolean results only: no derivative, whatever the operator
             eqns.append(self._equation(index, node, node_label(node, index), operands, results))
             if is_float(self.dtype(results[0])):
                 variable.add(results[0])

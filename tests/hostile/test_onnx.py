@@ -229,10 +229,11 @@ def test_external_weights_are_never_opened(tmp_path: Path) -> None:
         assert outcome.stdout == f"{inputs} ['y'] {len(inputs.split(','))}\n"
 
 
-def test_cli_import_onnx_refuses_garbage(tmp_path: Path) -> None:
-    """The same refusal through ``graphcost import onnx`` (skipped until the command exists)."""
-    (tmp_path / "model.onnx").write_bytes(b"\x00garbage")
-    outcome = run_graphcost(["import", "onnx", "model.onnx"], cwd=tmp_path, timeout=QUICK)
-    if "No such command 'import'" in outcome.stderr:
-        pytest.skip("graphcost import is not there yet")
-    assert_clean_error(outcome, contains=["model.onnx: is not an ONNX model"])
+@pytest.mark.parametrize("command", [["import", "onnx"], ["analyze"]])
+@pytest.mark.parametrize("name", ["truncated model", "unsupported operator"])
+def test_the_cli_refuses_a_hostile_model(tmp_path: Path, command: list[str], name: str) -> None:
+    """The same refusals through ``graphcost import onnx`` and ``graphcost analyze``."""
+    content, fragments = CASES[name]
+    (tmp_path / "model.onnx").write_bytes(content())
+    outcome = run_graphcost([*command, "model.onnx"], cwd=tmp_path, timeout=QUICK)
+    assert_clean_error(outcome, contains=[f.replace("model.onnx:", "") for f in fragments])
