@@ -8,6 +8,8 @@ ones. The CLI takes the same functions as ``jax:tests.data.jax_programs:NAME``.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -244,3 +246,45 @@ def test_cli_symbolic_analyze(monkeypatch) -> None:
     )
     assert result.exit_code == 0, result.output
     assert '"symbolic"' in result.stdout
+
+
+def _readme_examples(section: str) -> list[tuple[list[str], str]]:
+    """The ``$ graphcost …`` console blocks of a README section: (arguments, output)."""
+    import shlex
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {section}\n")
+    body = text[start : text.index("\n## ", start + 1)]
+    examples = []
+    for block in re.findall(r"```console\n(.*?)```\n", body, flags=re.S):
+        lines = block.splitlines(keepends=True)
+        command = lines.pop(0)
+        while command.rstrip("\n").endswith("\\"):
+            command = command.rstrip("\n")[:-1] + lines.pop(0)
+        words = shlex.split(command.removeprefix("$ "))
+        assert words[0] == "graphcost"
+        examples.append((words[1:], "".join(lines)))
+    return examples
+
+
+def test_readme_importing_programs_examples_are_true(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    examples = _readme_examples("Importing programs")
+    assert len(examples) >= 2
+    for args, expected in examples:
+        result = CliRunner(env={"COLUMNS": "120"}).invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert result.stdout == expected, " ".join(args)
+
+
+def test_readme_primitive_table_lists_every_rule() -> None:
+    from graphcost.importers.rules import RULES
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("| primitive | edge from each operand")
+    table = text[start : text.index("\n\n", start)]
+    named = set()
+    for row in table.splitlines()[2:]:
+        named.update(re.findall(r"`([a-z_0-9 ]+)`", row.split("|")[1]))
+    words = {w for group in named for w in group.split()}
+    assert set(RULES) <= words
