@@ -3,7 +3,9 @@
 The figure is drawn on the Agg canvas directly (no pyplot, no global backend switch, works
 without a display). One data unit is one inch, y grows downwards, so label sizes measured in
 points place the boxes exactly; the figure grows with the graph. SVG output is reproducible
-(fixed ids, no date), so a shipped picture can be checked against a fresh one.
+(fixed ids, no date), so a shipped picture can be checked against a fresh one. Patches are
+added with ``add_artist``, not ``add_patch``: the limits are fixed, and ``add_patch``'s update
+of the data limits took most of the time of a large picture.
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def _box(axes: Any, vertex: Any, layout: Layout, origin: Point) -> None:
         linestyle="--" if vertex.eliminated else "-", zorder=3,
     )  # fmt: skip
     box.set_gid(f"vertex {vertex.name}")
-    axes.add_patch(box)
+    axes.add_artist(box)
     axes.text(cx, cy, "\n".join(vertex.lines), ha="center", va="center", fontsize=FONT_SIZE,
               linespacing=LINE_HEIGHT, parse_math=False, zorder=4,
               color=GHOST_LINE if vertex.eliminated else "black")  # fmt: skip
@@ -150,9 +152,9 @@ def _edge(axes: Any, edge: Any, path: tuple[Point, ...], origin: Point) -> None:
         linestyle=DASHES[edge.kind], zorder=1 if edge.state == "plain" else 2,
     )  # fmt: skip
     line.set_gid(f"edge {edge.source} {edge.target} {edge.kind} {edge.state}")
-    axes.add_patch(line)
+    axes.add_artist(line)
     end = points[-1]
-    axes.add_patch(FancyArrowPatch((end[0] - 0.1, end[1]), end, arrowstyle="-|>",
+    axes.add_artist(FancyArrowPatch((end[0] - 0.1, end[1]), end, arrowstyle="-|>",
                                    mutation_scale=9, color=colour, linewidth=width,
                                    shrinkA=0, shrinkB=0, zorder=2))  # fmt: skip
     if edge.kind == "pattern" and edge.pattern:

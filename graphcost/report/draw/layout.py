@@ -17,6 +17,7 @@ the same :class:`Layout`. Sizes of boxes are the caller's (measured text, or an 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -114,13 +115,19 @@ def depths(keys: Sequence[int], edges: Iterable[tuple[int, int]]) -> dict[int, i
 
 
 def crossings(upper: Mapping[Hashable, int], lower: Mapping[Hashable, int], pairs: list) -> int:
-    """Edge crossings between two neighbouring columns (positions ``upper``, ``lower``)."""
-    ends = sorted((upper[a], lower[b]) for a, b in pairs)
+    """Edge crossings between two neighbouring columns (positions ``upper``, ``lower``).
+
+    Two edges cross when their upper ends and their lower ends are in opposite orders: the
+    inversions of the lower ends, taken in the order of the upper ones.
+
+    >>> crossings({"a": 0, "b": 1}, {"c": 0, "d": 1}, [("a", "d"), ("b", "c")])
+    1
+    """
+    seen: list[int] = []
     count = 0
-    for i, (a1, b1) in enumerate(ends):
-        for a2, b2 in ends[i + 1 :]:
-            if a2 != a1 and b2 < b1:
-                count += 1
+    for _, below in sorted((upper[a], lower[b]) for a, b in pairs):
+        count += len(seen) - bisect.bisect_right(seen, below)
+        bisect.insort(seen, below)
     return count
 
 

@@ -86,7 +86,7 @@ def edge_kind(pattern: Pattern | None) -> str:
     return "diag" if pattern.is_diag else "pattern"
 
 
-def _size_text(block: Any, values: Mapping[str, int] | None, shape: Any) -> str:
+def _size_text(block: Any, shape: Any) -> str:
     written = block.shape_text.strip("[]")
     if shape is None:
         return f"[{written}]"
@@ -104,7 +104,8 @@ def graph_scene(graph: Graph, values: Mapping[str, int] | None = None) -> Scene:
     """The scene of a graph file: one vertex per block, one edge per edge.
 
     Sizes are shown as written and, where they hold symbols with values (the file's defaults
-    updated by ``values``), with their values: ``h1 [2*n/3 = 20]``. A graph of single nodes
+    updated by ``values``), with their values: ``h1 [2*n/3 = 20]``; without values (``--layers
+    n,2*n/3``) as written. A graph of single nodes
     shows names only. Node functions (the ``g`` section) are a second label line.
 
     Examples
@@ -118,14 +119,16 @@ def graph_scene(graph: Graph, values: Mapping[str, int] | None = None) -> Scene:
     """
     try:
         shapes: list[Any] = list(graph.shapes(values))
-    except GraphcostError:  # a symbol without value: the sizes as written
-        shapes = [None] * len(graph.blocks)
+    except GraphcostError:
+        if values:  # values the user gave that do not fit: say so
+            raise
+        shapes = [None] * len(graph.blocks)  # a symbol without value: the sizes as written
     definitions = graph.definitions or {}
     vertices = []
     for key, (block, shape) in enumerate(zip(graph.blocks, shapes, strict=True)):
         first = block.name
         if not graph.is_node_level:
-            first += " " + _size_text(block, values, shape)
+            first += " " + _size_text(block, shape)
         function = definitions.get(key)
         lines = (first,) if function is None else (first, function.text)
         vertices.append(Vertex(key, block.name, lines, block.role))

@@ -135,8 +135,7 @@ def latex_text(text: str) -> str:
     """
     parts = text.split("->")
     escaped = [
-        "".join(_LATEX.get(c, _UNICODE.get(c, c if c.isascii() else "?")) for c in p)
-        for p in parts
+        "".join(_LATEX.get(c, _UNICODE.get(c, c if c.isascii() else "?")) for c in p) for p in parts
     ]
     return r"$\to$".join(escaped)
 
