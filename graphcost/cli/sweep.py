@@ -217,16 +217,32 @@ def sweep(
         )
 
 
+#: Table headers of the stable CSV columns (CSV and JSON keep the stable names).
+_SHORT = {
+    "forward_multiplications": "forward mults",
+    "forward_additions": "forward adds",
+    "backward_multiplications": "backward mults",
+    "backward_additions": "backward adds",
+    "speedup": "speed-up",
+    "evaluation_multiplications": "evaluation mults",
+}
+
+
 def _report(plan: Any, columns: list[str], rows: list[tuple[Any, ...]], skipped: int) -> Any:
     from graphcost.count.sweep import rows_as_records
     from graphcost.report.render import Report, format_int
 
     records = rows_as_records(columns, rows)
     swept = ", ".join(axis.symbol for axis in plan.axes)
+    # The human formats: short headers that fit 80 columns, and no column that is empty
+    # throughout (CSV and JSON keep every stable column name).
+    shown = [i for i, c in enumerate(columns) if any(row[i] not in ("", None) for row in rows)]
+    if not rows:
+        shown = list(range(len(columns)))
     return Report(
         title=f"{plan.graph.name} — {plan.convention} convention, sweep over {swept}",
-        columns=columns,
-        rows=[[format_int(cell) for cell in row] for row in rows],
+        columns=[_SHORT.get(columns[i], columns[i]) for i in shown],
+        rows=[[format_int(row[i]) for i in shown] for row in rows],
         records=records,
         data={
             "graph": plan.graph.name,
