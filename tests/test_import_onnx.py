@@ -235,9 +235,11 @@ def test_reachability_is_the_jacobian_pattern(name: str) -> None:
     assert (reached | pattern).tolist() == reached.tolist()  # every dependency is an edge path
     if name in OVER_APPROXIMATED:
         assert OVER in data["description"]
+        assert data["upper_bounds"]
         assert reached.sum() > pattern.sum()  # strictly more: the note is not for nothing
     else:
         assert OVER not in data["description"]
+        assert "upper_bounds" not in data
         assert reached.tolist() == pattern.tolist()
 
 
