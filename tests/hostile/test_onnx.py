@@ -229,8 +229,10 @@ def test_external_weights_are_never_opened(tmp_path: Path) -> None:
         assert outcome.stdout == f"{inputs} ['y'] {len(inputs.split(','))}\n"
 
 
-@pytest.mark.parametrize("command", [["import", "onnx"], ["analyze"]])
-@pytest.mark.parametrize("name", ["truncated model", "unsupported operator"])
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [(["import", "onnx"], "truncated model"), (["analyze"], "unsupported operator")],
+)
 def test_the_cli_refuses_a_hostile_model(tmp_path: Path, command: list[str], name: str) -> None:
     """The same refusals through ``graphcost import onnx`` and ``graphcost analyze``."""
     content, fragments = CASES[name]
