@@ -43,13 +43,20 @@ def point_text(model: NumericModel, point: Mapping[int, Any], blocks: Sequence[i
     return ", ".join(parts)
 
 
-def verdict_notes(verdict: Convexity, names: list[str]) -> list[str]:
+def verdict_notes(verdict: Convexity, names: list[str]) -> list[Any]:
     """The eigenvalues and the verdict, with a direction of negative curvature when not PSD."""
-    notes = [f"eigenvalues: {vector(verdict.eigenvalues, 12)}"]
+    from graphcost.report.cells import Math
+
+    curvature = Math("zᵀHz", r"z^\top H z")
+    notes: list[Any] = [f"eigenvalues: {vector(verdict.eigenvalues, 12)}"]
     if verdict.psd:
         notes.append(
-            "positive semidefinite: every eigenvalue ≥ "
-            f"{number(verdict.threshold)} (−tolerance·max|λ|), so zᵀHz ≥ 0 for all z here"
+            (
+                "positive semidefinite: every eigenvalue ≥ "
+                f"{number(verdict.threshold)} (−tolerance·max|λ|), so ",
+                curvature,
+                " ≥ 0 for all z here",
+            )
         )
         return notes
     assert verdict.direction is not None
@@ -60,8 +67,12 @@ def verdict_notes(verdict: Convexity, names: list[str]) -> list[str]:
         if abs(z) > 1e-12
     )
     notes.append(
-        f"not positive semidefinite: zᵀHz = {number(verdict.curvature)} < 0 for the unit "
-        f"eigenvector z of the smallest eigenvalue, z = ({terms})"
+        (
+            "not positive semidefinite: ",
+            curvature,
+            f" = {number(verdict.curvature)} < 0 for the unit eigenvector z of the smallest "
+            f"eigenvalue, z = ({terms})",
+        )
     )
     return notes
 

@@ -166,8 +166,9 @@ def second_partials(
                     parents = model.graph.blocks
                     first = parents[definition.parents[i]].name
                     second = parents[definition.parents[j]].name
+                    of = f"∂{first}²" if i == j else f"∂{first}∂{second}"
                     raise EvaluationError(
-                        f"the second derivative ∂²{name}/∂{first}∂{second} ({definition.text}) "
+                        f"the second derivative ∂²{name}/{of} ({definition.text}) "
                         "is not finite at this point",
                         path=model.graph.path,
                         line=definition.line,
