@@ -59,6 +59,10 @@ FUNCTIONS: dict[str, NodeFunction] = {
         NodeFunction("softplus", "log(1 + e**x)"),
         NodeFunction("relu", "max(0, x) (derivative pos(x): 0 for x <= 0, else 1)"),
         NodeFunction("pos", "step function: 0 for x <= 0, else 1 (derivative 0)"),
+        # Kinked where the arguments are equal: the derivative there is the average of the two
+        # sides (Heaviside(0) = 1/2); graphcost.numeric.kinks reports the one-sided ones.
+        NodeFunction("max", "the larger of two arguments (kink where they are equal)", arity=2),
+        NodeFunction("min", "the smaller of two arguments (kink where they are equal)", arity=2),
     )
 }
 
@@ -167,6 +171,8 @@ def sympy_functions() -> dict[str, Callable[..., Any]]:
         "softplus": softplus,
         "relu": relu,
         "pos": pos,
+        "max": sympy.Max,
+        "min": sympy.Min,
     }
     missing = set(FUNCTIONS) - set(table)
     if missing:  # a registry entry without its sympy form is a bug, caught by the tests
