@@ -326,3 +326,36 @@ def test_cli_symbolic_latex(runner):
     result = invoke(runner, str(GRAPHS / "seed-004-expression.yaml"), "--symbolic", "--latex")
     assert result.exit_code == 0, result.stderr
     assert r"\frac{2 w^{2}}{\left(b + w x\right)^{3}}" in result.stdout
+
+
+# -- the README's examples -----------------------------------------------------------------------
+
+
+def readme_hessian_examples() -> list[tuple[list[str], str]]:
+    """Each ``$ graphcost hessian ...`` line of the README with the output pasted below it."""
+    import shlex
+
+    from tests.conftest import ROOT
+
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    examples = []
+    for i, line in enumerate(lines):
+        if line.startswith("$ graphcost hessian "):
+            end = lines.index("```", i)
+            examples.append((shlex.split(line[2:])[1:], "\n".join(lines[i + 1 : end])))
+    return examples
+
+
+def test_the_readme_has_hessian_examples():
+    assert len(readme_hessian_examples()) >= 4
+
+
+@pytest.mark.parametrize(("words", "pasted"), readme_hessian_examples(), ids=str)
+def test_readme_output_is_what_the_command_prints(runner, words: list[str], pasted: str):
+    result = runner.invoke(cli, words)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.rstrip("\n") == pasted
+    for fmt in ("latex", "markdown"):
+        typeset = runner.invoke(cli, [*words, "--format", fmt])
+        assert typeset.exit_code == 0, typeset.stderr
+        assert fmt != "latex" or typeset.stdout.isascii()

@@ -61,19 +61,23 @@ def verdict_notes(verdict: Convexity, names: list[str]) -> list[Any]:
         return notes
     assert verdict.direction is not None
     assert verdict.curvature is not None
-    terms = ", ".join(
+    terms = [
         f"{name}: {number(round(float(z), 6))}"
         for name, z in zip(names, verdict.direction, strict=True)
         if abs(z) > 1e-12
+    ]
+    shown = ", ".join(terms[:8]) + (
+        f", … ({len(terms)} entries, all in json)" if len(terms) > 8 else ""
     )
     notes.append(
         (
             "not positive semidefinite: ",
             curvature,
-            f" = {number(verdict.curvature)} < 0 for the unit eigenvector z of the smallest "
-            f"eigenvalue, z = ({terms})",
+            f" = {number(verdict.curvature)} < 0 for z, the unit eigenvector of the smallest "
+            "eigenvalue:",
         )
     )
+    notes.append(f"z = ({shown})")
     return notes
 
 
