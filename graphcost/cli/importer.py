@@ -31,7 +31,8 @@ def _emit(data: dict[str, Any], output: str | None) -> None:
     from graphcost.report.writers import write_atomic
 
     header = (
-        "# Written by graphcost import: one vertex per equation; edit freely, or import again.\n"
+        "# Written by graphcost import: one vertex per equation (JAX) or node (ONNX).\n"
+        "# Edit freely, or import again.\n"
     )
     text = header + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
     if output and output != "-":

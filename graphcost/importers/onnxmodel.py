@@ -199,3 +199,13 @@ def _wrt_names(wrt: str | Iterable[str]) -> list[str]:
     if isinstance(wrt, str):
         return [part.strip() for part in wrt.split(",")] if wrt.strip() else []
     return [str(part) for part in wrt]
+
+
+def from_onnx(source: Any, *, wrt: str | Iterable[str] = "inputs", name: str | None = None) -> Any:
+    """The :class:`~graphcost.graph.model.Graph` of an ONNX model (``graphcost.from_onnx``).
+
+    Parameters are those of :func:`graph_from_onnx`.
+    """
+    from graphcost.graph.loader import graph_from_dict
+
+    return graph_from_dict(graph_from_onnx(source, wrt=wrt, name=name))

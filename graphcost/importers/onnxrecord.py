@@ -241,6 +241,7 @@ class Translation:
             "eqns": eqns,
             "origin": self._origin(),
             "source": self.source,
+            "unit": "nodes",
         }
 
     def _equation(

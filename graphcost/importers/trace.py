@@ -62,7 +62,8 @@ def graph_from_trace(
     record
         ``{name, inputs, outputs, eqns, ...}`` as in ``ad-tensor-graphs.json``. Optional
         ``origin``: the first sentence of the description (default: an AlphaGrad benchmark
-        task imported from its trace); optional ``source``: where the program came from.
+        task imported from its trace); ``source``: where the program came from; ``unit``:
+        what an equation is called there (default ``equations``; ONNX: ``nodes``).
     rules
         Primitive name → rule (:data:`graphcost.importers.rules.RULES`; another front end,
         such as ONNX's, passes its own table).
@@ -216,7 +217,8 @@ def _description(
         f"AlphaGrad benchmark task {record.get('name')} imported from its jaxpr trace"
     )
     lines = [
-        f"{origin} ({len(record['eqns'])} equations, {walked} with a derivative, {kept} "
+        f"{origin} ({len(record['eqns'])} {record.get('unit', 'equations')}, {walked} with a "
+        f"derivative, {kept} "
         f"intermediates after pruning dead code). Source: {record.get('source', 'unknown')}."
     ]
     kept_notes = {k: v for k, v in notes.items() if all(x in live for x in k.split(" -> "))}
