@@ -346,14 +346,41 @@ def test_barycentre_ordering_removes_avoidable_crossings() -> None:
     assert crossings(at_left, at_right, [(0, 3), (1, 2)]) == 0
 
 
-# --- the shipped picture --------------------------------------------------------------------
+# --- the README's pictures -----------------------------------------------------------------
 
 
-def test_the_shipped_picture_is_what_draw_makes(runner, tmp_path) -> None:
+def pictures_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Pictures\n")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_the_readme_mermaid_block_is_what_draw_prints(runner) -> None:
+    block = re.search(r"```mermaid\n(.*?)```", pictures_section(), re.S).group(1)
+    args = ["draw", str(GRAPHS / "mlp-relu.yaml"), "-o", "-", "-f", "mmd"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert block == result.stdout
+
+
+@pytest.mark.parametrize(
+    ("shipped", "args", "frame"),
+    [
+        ("seed-004-expression.svg", ["seed-004-expression.yaml", "-o", "{out}/picture.svg"], None),
+        (
+            "small-forward-step-01.svg",
+            ["small.yaml", "-s", "forward", "--steps", "{out}/frames"],
+            "frames/step-01.svg",
+        ),
+    ],
+)
+def test_the_shipped_pictures_are_what_draw_makes(runner, tmp_path, shipped, args, frame) -> None:
     pytest.importorskip("matplotlib")
-    shipped = ROOT / "docs" / "seed-004-expression.svg"
-    out = tmp_path / "seed-004-expression.svg"
-    draw(runner, GRAPHS / "seed-004-expression.yaml", out)
-    assert out.read_bytes() == shipped.read_bytes(), (
-        "regenerate: graphcost draw graphs/seed-004-expression.yaml -o docs/seed-004-expression.svg"
+    assert f"(docs/{shipped})" in pictures_section()
+    args = [str(GRAPHS / args[0]), *(a.format(out=tmp_path) for a in args[1:])]
+    result = runner.invoke(cli, ["draw", *args])
+    assert result.exit_code == 0, result.output
+    made = tmp_path / (frame or "picture.svg")
+    assert made.read_bytes() == (ROOT / "docs" / shipped).read_bytes(), (
+        f"regenerate docs/{shipped} with graphcost draw {' '.join(args)}"
     )

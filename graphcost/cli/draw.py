@@ -99,6 +99,8 @@ def draw(
     from graphcost.report.draw.flipbook import check_folder
     from graphcost.report.draw.output import choose_format
 
+    if file is None and layers is None:
+        graph_from(file, layers, wrt)  # says that a FILE (or --layers) is missing
     if steps is None and strategy is not None:
         raise UsageError(
             "--strategy draws a flip-book and needs --steps DIR", fix="add --steps DIR"

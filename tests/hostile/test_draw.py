@@ -123,3 +123,8 @@ def test_a_full_disk_mid_flipbook_keeps_the_previous_flipbook(tmp_path: Path) ->
     assert "Traceback" not in err
     assert out == ""
     assert _tree(tmp_path) == before
+
+
+def test_no_graph_is_said_first(tmp_path: Path) -> None:
+    outcome = run_graphcost(["draw"], cwd=tmp_path)
+    assert_clean_error(outcome, contains=["give a graph FILE or --layers SIZES"])

@@ -170,7 +170,8 @@ def _legend(axes: Any, scene: Scene, width: float, top: float) -> None:
     from matplotlib.patches import Patch
 
     roles = {v.role for v in scene.vertices}
-    kinds = {e.kind for e in scene.edges}
+    # A frame shows every kind, so that the legend stays put while the pictures are flipped.
+    kinds = set(KIND_LABEL) if scene.frame else {e.kind for e in scene.edges}
     handles = [
         Patch(facecolor=FILL[role], edgecolor=EDGE_LINE[role], label=label)
         for role, label in ROLE_LABEL.items()
