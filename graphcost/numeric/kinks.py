@@ -168,7 +168,7 @@ def find_kinks(model: NumericModel, values: list[np.ndarray]) -> list[Kink]:
     >>> g = graph_from_dict({"V": ["a"], "D'": ["l"], "g": {"l": "max(0, 1 - a)"}})
     >>> m = build_model(g)
     >>> [(k.node, k.call) for k in find_kinks(m, evaluate(m, {0: np.array([1.0])}))]
-    [('l', 'Max(0, 1 - a)')]
+    [('l', 'max(0, 1 - a)')]
     """
     import sympy
 
@@ -195,8 +195,16 @@ def find_kinks(model: NumericModel, values: list[np.ndarray]) -> list[Kink]:
             for i, node in enumerate(nodes):
                 tied = _tied_arguments(call, [float(e[i]) for e in evaluated])
                 if tied is not None:
-                    kinks.append(Kink(node, block, str(call.xreplace(names)), tied))
+                    kinks.append(Kink(node, block, _shown(call.xreplace(names)), tied))
     return kinks
+
+
+def _shown(call: Any) -> str:
+    """A kinked call as the graph file writes it: max, min, abs (sympy prints Max, Min, Abs)."""
+    text = str(call)
+    for sympy_name, name in (("Max(", "max("), ("Min(", "min("), ("Abs(", "abs(")):
+        text = text.replace(sympy_name, name)
+    return text
 
 
 def node_level(model: NumericModel) -> bool:
@@ -327,13 +335,15 @@ def check_one_sided(
     *,
     tolerance: float = 1e-6,
     step: float = 1e-6,
+    wrt: list[int] | None = None,
 ) -> list[Comparison]:
     """The one-sided derivatives along each input against one-sided differences.
 
     D±(h) = ±(y(x ± h) − y(x))/h has a truncation error of order h; |D±(2h) − D±(h)| estimates
     it and is allowed for (with four times the rounding bound eps·(|y(x ± h)| + |y(x)|)/h), as
     :func:`~graphcost.numeric.checks.check_jacobians` does for central differences. One
-    comparison per side, over all inputs and outputs, relative to the largest one-sided value.
+    comparison per side, over the inputs ``wrt`` (default: all) and all outputs, relative to
+    the largest one-sided value.
     """
     names = [b.name for b in model.graph.blocks]
     outputs = [names[b] for b in model.outputs]
@@ -342,7 +352,7 @@ def check_one_sided(
     comparisons = []
     for side, sign in (("left", -1.0), ("right", 1.0)):
         actual, reference, allowance = [], [], []
-        for block in model.inputs:
+        for block in wrt or model.inputs:
             h = step * max(1.0, abs(float(base[block][0])))
             moved = [outputs_at(model, _moved(base, block, sign * k * h)) for k in (1, 2)]
             near, far = (sign * (m - at) / (k * h) for k, m in zip((1, 2), moved, strict=True))
