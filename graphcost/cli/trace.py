@@ -159,7 +159,9 @@ def trace(
     for every input x (forward recursion). Inputs come from --at, the file's at:, or --seed.
     On a node-level graph a last column gives each node's rule with the local partials
     written out: v̄ = Σ w̄·∂g_w/∂v over the successors w (an output: 1), or in forward mode
-    v̇ = Σ ∂g_v/∂u·u̇ over the parents u (an input: 1).
+    v̇ = Σ ∂g_v/∂u·u̇ over the parents u (an input: 1). At a kink of max, min, abs or relu
+    the notes name it and give the one-sided derivatives (the subgradient interval where the
+    kink is convex); in reverse mode on a node-level graph a column shows them per node.
 
     \b
     Examples:
@@ -168,6 +170,7 @@ def trace(
       graphcost trace graphs/seed-004-expression.yaml --format markdown
       graphcost trace graphs/seed-002-network.yaml --seed 1 --format json
       graphcost trace graphs/exercise-4c-theta.yaml --wrt params
+      graphcost trace graphs/seed-004-hinge.yaml
     """
     from graphcost.numeric.propagation import backward, forward
     from graphcost.report.render import emit
@@ -177,7 +180,39 @@ def trace(
     )
     result = (backward if mode == "reverse" else forward)(model, point, wrt=independent)
     expected = (counted.backward if mode == "reverse" else counted.forward).multiplications
-    emit(trace_report(model, result, sources, expected, limit), fmt, output)
+    report = trace_report(model, result, sources, expected, limit)
+    add_kinks(report, model, result, independent)
+    emit(report, fmt, output)
+
+
+def add_kinks(
+    report: Report, model: NumericModel, result: Propagation, independent: list[int] | None
+) -> None:
+    """At a kink of max, min, abs or relu: say so under the table, give the one-sided
+    derivatives (reverse mode, node level: a column ``left | right`` for the first output)."""
+    from graphcost.cli.check_reports import kink_data, kink_notes, one_sided_cell
+    from graphcost.numeric.kinks import find_kinks, one_sided
+
+    kinks = find_kinks(model, result.values)
+    if not kinks:
+        return
+    found = one_sided(model, result.values, kinks)
+    chosen = [model.graph.blocks[b].name for b in (independent or model.inputs)]
+    reverse = result.mode == "backward"
+    report.notes += kink_notes(kinks, found, None if reverse else chosen)
+    report.data.update(kink_data(kinks, found))
+    if found is None or not reverse:
+        return
+    first = model.graph.blocks[model.outputs[0]].name
+    header = f"∂{first}/∂v one-sided (left | right)"
+    position = len(report.columns) - 1 if report.columns[-1] == "adjoint rule" else None
+    for row, record in zip(report.rows, report.records, strict=False):
+        cell = one_sided_cell(found, first, record["node"])
+        record[header] = cell
+        row.insert(len(row) if position is None else position, cell)
+    for record in report.records[len(report.rows) :]:
+        record[header] = one_sided_cell(found, first, record["node"])
+    report.columns.insert(len(report.columns) if position is None else position, header)
 
 
 def number(value: float) -> str:

@@ -94,7 +94,7 @@ def check_arity(tree: ast.AST, name: str, path: str | None, line: int | None) ->
                 f"got {len(node.args)} in {quote(ast.unparse(node))}",
                 path=path,
                 line=line,
-                fix=f"e.g. {function.name}(x)",
+                fix=f"e.g. {function.name}({', '.join('xyz'[: function.arity])})",
             )
 
 

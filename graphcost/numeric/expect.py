@@ -152,6 +152,11 @@ def _check_model(model: NumericModel) -> None:
 
 def _node(name: str, names: Mapping[str, int], text: str) -> int:
     """A node named on the left side; ``dl`` and ``∂l`` stand for ``l`` when no node is ``dl``."""
+    if not name:
+        raise UsageError(
+            f"--expect {quote(text)}: the left side is empty",
+            fix="name an input or node before '=', e.g. --expect 'w = 2*x'",
+        )
     if name in names:
         return names[name]
     if name[:1] in ("d", "∂") and name[1:] in names:
@@ -298,8 +303,9 @@ def _decide(
             break
     if shown is None and not proved:
         raise EvaluationError(
-            f"--expect {quote(expectation.text)}: neither side could be evaluated at any of "
-            f"{tried} points (outside the functions' domains, or at kinks)",
+            f"--expect {quote(expectation.text)}: the expression or the derivative is not "
+            f"finite at any of the {tried} points tried (outside the functions' domains, "
+            "or at kinks)",
             fix="give another point with --at or --seed",
         )
     point, yours, derivative = shown if shown else (None, None, None)
