@@ -12,7 +12,11 @@ and node level (so the closed forms count what is performed).
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import networkx as nx
 import numpy as np
@@ -346,3 +350,86 @@ def test_symbolic_equals_numeric(name: str) -> None:
         symbols = {str(s): s for s in formula.multiplications.free_symbols}
         point = {symbols[k]: v for k, v in graph.symbol_values().items() if k in symbols}
         assert int(formula.multiplications.subs(point)) == numbers.modes[mode].multiplications
+
+
+# -- the command -------------------------------------------------------------------------------
+
+EX4C = str(ROOT / "graphs" / "exercise-4c.yaml")
+
+
+def test_order_2_json_phases_sum_to_the_counts(runner) -> None:
+    from graphcost.cli import cli
+
+    result = runner.invoke(cli, ["analyze", EX4C, "--order", "2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    direct = count_second_order(load_graph(EX4C))
+    assert list(data["modes"]) == list(MODES)
+    for name, mode in data["modes"].items():
+        assert mode["multiplications"] == direct.modes[name].multiplications
+        assert sum(mode["phases"].values()) == mode["multiplications"]
+        assert Fraction(mode["ratio_exact"]) == direct.ratio(name)
+    assert data["symbolic"]["forward-over-reverse"]["multiplications"] == "m*n*(m + 2*n + 2)"
+
+
+def test_order_2_nodes_equals_block_level(runner) -> None:
+    from graphcost.cli import cli
+
+    rows = {}
+    for extra in ([], ["--nodes"]):
+        args = ["analyze", EX4C, "--order", "2", "--set", "n=5,m=2", "--format", "csv", *extra]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        rows[bool(extra)] = [
+            (r["mode"], r["multiplications"]) for r in csv.DictReader(io.StringIO(result.output))
+        ]
+    assert rows[True] == rows[False]
+    assert dict(rows[True])["forward-over-reverse"] == str(5 * 2 * (2 + 2 * 5 + 2))
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "latex"])
+def test_order_2_formats_show_every_mode(runner, fmt: str) -> None:
+    from graphcost.cli import cli
+
+    result = runner.invoke(cli, ["analyze", EX4C, "--order", "2", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    for name in MODES:
+        assert name in result.output
+    assert "12/13" in result.output  # reverse-over-forward ÷ forward-over-reverse at n=4, m=3
+
+
+def test_order_2_symbols_without_values_give_formulas(runner) -> None:
+    from graphcost.cli import cli
+
+    args = ["analyze", "--layers", "n,h,1", "--wrt", "params", "--order", "2"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "h*(n + 1)*(h*n + 4*h + n + 5)" in result.output  # forward-over-reverse
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--explain"], "--explain is for first order"),
+        (["--strategy", "all"], "--strategy is for first order"),
+        (["--convention", "dense"], "elimination convention only"),
+        (["--order", "3"], "--order"),
+    ],
+)
+def test_order_2_usage_errors(runner, extra: list[str], message: str) -> None:
+    from graphcost.cli import cli
+
+    result = runner.invoke(cli, ["analyze", EX4C, "--order", "2", *extra])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error:")
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_order_2_csv_needs_values(runner) -> None:
+    from graphcost.cli import cli
+
+    args = ["analyze", "--layers", "n,1", "--order", "2", "--format", "csv"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: CSV rows need values")

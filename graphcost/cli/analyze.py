@@ -16,6 +16,7 @@ from graphcost.cli.base import (
     set_option,
     warn,
 )
+from graphcost.cli.second_order import analyze_second_order, order_option
 from graphcost.cli.sources import graph_from, graph_source
 from graphcost.cli.strategies import StrategyRequest, strategy_options
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     help="Show where the counts come from: each block's term of the forward and backward "
     "multiplications (factors, formula, value), summing to the totals.",
 )
+@order_option
 @strategy_options
 @output_options(*ALL_FORMATS)
 def analyze(
@@ -60,6 +62,7 @@ def analyze(
     symbolic: bool,
     latex: bool,
     explain: bool,
+    order: int,
     strategies: StrategyRequest | None,
     fmt: str,
     output: str | None,
@@ -86,6 +89,11 @@ def analyze(
     value, and a total row; the notes say what the other convention counts and why its
     speed-up differs. JSON adds each block's additions and factors.
 
+    With --order 2, the table counts the Hessian of each output node with respect to every
+    input node instead: one row per mode (forward-over-reverse, reverse-over-forward,
+    forward-over-forward), its multiplications and their ratio to forward-over-reverse, the
+    formulas when sizes are symbols. JSON adds each mode's phases.
+
     \b
     Examples:
       graphcost analyze graphs/exercise-4b.yaml
@@ -102,7 +110,12 @@ def analyze(
       graphcost analyze --layers 30,35,15,5,10,20,25 --strategy forward,backward,chain
       graphcost analyze graphs/mlp-relu.yaml -s markowitz,chain --save-order best.txt
       graphcost analyze graphs/mlp-relu.yaml --strategy order:best.txt
+      graphcost analyze graphs/exercise-4c.yaml --order 2
+      graphcost analyze --layers 'n,h,1' --wrt params --order 2
     """
+    if order == 2:  # the cost of a Hessian instead: graphcost.cli.second_order
+        analyze_second_order(**locals())
+        return
     from graphcost.count.recursions import count
     from graphcost.report.render import emit
 
