@@ -245,10 +245,8 @@ def check_expect(
 
 #: The note of a check at a kink.
 KINK_NOTE = (
-    "KINK: the point is at a kink, where the derivative is not defined: the recursions and "
-    "central differences each give one element of the subdifferential (a comparison between "
-    "them that fails reads KINK); on node-level graphs the one-sided derivatives are checked "
-    "against one-sided differences instead"
+    "KINK: the point is at a kink, no derivative there; a failing comparison with central "
+    "differences reads KINK, and one-sided derivatives are checked instead (node level)"
 )
 
 

@@ -130,9 +130,9 @@ def expect_report(model: NumericModel, verdicts: list[Verdict], tolerance: float
         )
     wrong = first_wrong(verdicts)
     notes = [
-        "steps in the order the reverse sweep computes them (from the output back); "
-        "EQUAL by sympy is a proof, EQUAL at points is agreement at the graph's point and "
-        f"{RANDOM_POINTS} random points around it (--seed) within --tolerance {tolerance:g}",
+        "steps in the order the reverse sweep computes them; EQUAL by sympy is a proof, at "
+        f"points: the graph's point and {RANDOM_POINTS} random ones (--seed), --tolerance "
+        f"{tolerance:g}",
     ]
     if wrong is not None:
         notes.append(
