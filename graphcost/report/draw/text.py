@@ -18,7 +18,9 @@ from graphcost.report.draw.style import (
     FILL,
     GHOST_FILL,
     GHOST_LINE,
+    KIND_LABEL,
     ROLE_LABEL,
+    STATE_LABEL,
     STATE_STYLE,
 )
 
@@ -204,10 +206,12 @@ def tikz(scene: Scene, layout: Layout) -> str:
         "  gc-removed/.style={draw=gcremoved},",
         r"  gc-label/.style={font=\sffamily\tiny, fill=white, inner sep=1pt}]",
     ]
+    legend, top = _tikz_legend(scene, layout.width)
     title = r" \\ ".join(latex_text(line) for line in scene.title.splitlines())
+    lines += legend
     lines.append(
         r"\node[align=center, font=\sffamily\bfseries, anchor=south] "
-        rf"at ({layout.width / 2:.3f},-0.25) {{{title}}};"
+        rf"at ({layout.width / 2:.3f},{top - 0.08:.3f}) {{{title}}};"
     )
     centre = layout.centres
     for v in scene.vertices:
@@ -238,3 +242,36 @@ def tikz(scene: Scene, layout: Layout) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+#: Width of one legend entry (inches) and the height of a legend row.
+LEGEND_ENTRY, LEGEND_ROW = 1.45, 0.2
+
+
+def _tikz_legend(scene: Scene, width: float) -> tuple[list[str], float]:
+    """Legend rows above the picture (roles, edge kinds, a frame's states); and their top."""
+    roles = {v.role for v in scene.vertices}
+    kinds = set(KIND_LABEL) if scene.frame else {e.kind for e in scene.edges}
+    entries = [(f"gc-{CLASS[r]}", None, label) for r, label in ROLE_LABEL.items() if r in roles]
+    entries += [(None, f"gc-{k}, gc-plain", label) for k, label in KIND_LABEL.items() if k in kinds]
+    if scene.frame:
+        entries.append(("gc-ghost", None, "eliminated"))
+        entries += [(None, f"gc-full, gc-{s}", label) for s, label in STATE_LABEL.items()]
+    per_row = max(3, int(width / LEGEND_ENTRY))
+    rows = (len(entries) + per_row - 1) // per_row
+    lines = []
+    for index, (box, line, label) in enumerate(entries):
+        row, column = divmod(index, per_row)
+        x, y = column * LEGEND_ENTRY, -0.15 - (rows - 1 - row) * LEGEND_ROW
+        if box is not None:
+            lines.append(
+                rf"\node[{box}, minimum width=0.25in, minimum height=0.11in, inner sep=0pt] "
+                f"at ({x + 0.12:.3f},{y:.3f}) {{}};"
+            )
+        else:
+            lines.append(rf"\draw[{line}] ({x:.3f},{y:.3f}) -- ({x + 0.25:.3f},{y:.3f});")
+        lines.append(
+            rf"\node[anchor=west, font=\sffamily\scriptsize] at ({x + 0.3:.3f},{y:.3f}) "
+            f"{{{latex_text(label)}}};"
+        )
+    return lines, -0.15 - rows * LEGEND_ROW + 0.05
