@@ -131,7 +131,8 @@ def analyze(
     unset = graph.free_symbols - graph.symbols.keys() - values.keys()
     formulas = None
     asked = symbolic or latex or bool(unset)
-    if asked or (graph.free_symbols and not values):
+    # CSV rows hold numbers only: no formula to derive (and sympy stays unimported).
+    if asked or (graph.free_symbols and not values and fmt != "csv"):
         from graphcost.count.symbolic import symbolic_counts
         from graphcost.errors import SizeError, SymbolicTooLargeError
 

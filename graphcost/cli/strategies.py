@@ -169,6 +169,8 @@ def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
 def _checked_budget(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Option callback: refuse NaN, infinite and absurd budgets before any work starts
     (a NaN time limit passes click's range check and never expires)."""
+    if value is None:  # no budget given: nothing to check, and no strategy module to import
+        return value
     from graphcost.eliminate.search import check_budget
 
     if param.name == "time_limit":

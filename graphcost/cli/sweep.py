@@ -23,7 +23,6 @@ from graphcost.cli.base import (
 from graphcost.cli.sources import graph_from, graph_source
 from graphcost.cli.strategies import search_budget_options
 from graphcost.errors import UsageError
-from graphcost.parallel.signals import terminate_as_interrupt
 
 #: Seconds a sweep runs before the progress bar appears (quick sweeps stay silent).
 PROGRESS_DELAY = 0.5
@@ -162,6 +161,7 @@ def sweep(
     from graphcost.count.evaluation import evaluation_cells
     from graphcost.count.records import TRAILING_COLUMNS, trailing_cells
     from graphcost.jacobian.structure import approximate_edges
+    from graphcost.parallel.signals import terminate_as_interrupt  # not at start-up
 
     columns = [*plan.columns, *TRAILING_COLUMNS]
     evaluation = evaluation_cells(graph, plan.symbols, plan.fixed)

@@ -37,7 +37,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from graphcost.eliminate.bitmatrix import BitMatrixState
 from graphcost.eliminate.problem import EliminationCost, EliminationProblem
 from graphcost.errors import UsageError
 from graphcost.jacobian.blocks import Pattern, compose, compose_cost, join, new_partials
@@ -77,7 +76,7 @@ class EliminationState:
         self.preds: list[set[int]] = [set(p) for p in problem.preds]
         self.succs: list[set[int]] = [set(s) for s in problem.succs]
         self.patterns: dict[tuple[int, int], Pattern] = dict(problem.patterns)
-        self.approximate: list[str] = []
+        self.approximate: list[str] = list(problem.inexact)
         self.eliminated: list[int] = []
         zero = problem.sizes[0] * 0 if problem.symbolic and problem.sizes else 0
         self.multiplications: Any = zero
@@ -202,6 +201,8 @@ def node_engine(problem: EliminationProblem, engine: str = "auto") -> str:
 def new_state(problem: EliminationProblem, engine: str = "auto") -> Any:
     """A fresh :class:`EliminationState` or :class:`BitMatrixState` (see :func:`node_engine`)."""
     if node_engine(problem, engine) == "bits":
+        from graphcost.eliminate.bitmatrix import BitMatrixState  # numpy, imported when needed
+
         return BitMatrixState(problem)
     return EliminationState(problem)
 

@@ -28,9 +28,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from graphcost.eliminate.bitmatrix import BitMatrixState
 from graphcost.eliminate.engine import EliminationState, node_engine
 from graphcost.eliminate.problem import EliminationProblem
 from graphcost.eliminate.registry import StrategyOptions, StrategyOutcome, register
@@ -96,6 +93,10 @@ def markowitz(problem: EliminationProblem, options: StrategyOptions) -> Strategy
 def _markowitz_bits(problem: EliminationProblem) -> list[int]:
     """Markowitz on bit matrices: the (cost, position) minimum is a vectorised argmin over one
     int64 key per vertex, cost·(|D| + 1) + position, refreshed for the neighbours only."""
+    import numpy as np  # here, not at the top: `graphcost analyze` starts without numpy
+
+    from graphcost.eliminate.bitmatrix import BitMatrixState
+
     state = BitMatrixState(problem)
     stride = len(problem.intermediates) + 1
     done = np.iinfo(np.int64).max
