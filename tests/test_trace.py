@@ -260,14 +260,15 @@ def test_seed_002_network_passes_check(runner) -> None:
 
 
 def test_check_fails_with_exit_1_after_the_table(runner, write_graph) -> None:
-    # relu at its kink: the derivative pos(0) = 0, central differences see 1/2.
-    path = write_graph("V: [x]\nD': [y]\ng: {y: relu(x)}\nat: {x: 0}\n")
+    # pos at its jump (a discontinuity, no kink): the derivative 0, central differences see
+    # 1/(2h) = 5e5. (relu at its kink reports KINK instead: tests/test_kinks.py.)
+    path = write_graph("V: [x]\nD': [y]\ng: {y: pos(x)}\nat: {x: 0}\n")
     result = run(runner, "check", str(path))
     assert result.exit_code == 1
     rows = table_cells(result.stdout)
     assert rows["forward vs finite differences"][-1] == "FAIL"
-    assert rows["forward vs finite differences"][0] == "0.5"
-    # Both recursions agree on a zero derivative (relu's at 0): an agreement that checks nothing.
+    assert rows["forward vs finite differences"][0] == "5e+05"
+    # Both recursions agree on a zero derivative (pos's): an agreement that checks nothing.
     assert rows["forward vs backward"][-1] == "VACUOUS"
     assert result.stdout.rstrip().endswith("FAIL")
     assert result.stderr.startswith("Error: check of")
