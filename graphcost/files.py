@@ -7,6 +7,9 @@ anything that is not a regular file is refused *before* it is opened; the file i
 non-blocking and checked again on the open descriptor, which closes the race of a path
 replaced between the two. A file larger than the caller's limit is refused before it is read,
 with the limit and the alternative in the message.
+
+The name ``-`` is standard input (:data:`STDIN`), read under the same size limit; a terminal
+as standard input is refused (it would wait for typing that nobody intends).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 from typing import BinaryIO
 
 from graphcost.errors import GraphcostError, GraphFileError
@@ -28,13 +32,27 @@ _KINDS = (
 )
 
 
+#: The file name that stands for standard input (``graphcost analyze - < g.yaml``).
+STDIN = "-"
+#: How messages name standard input.
+STDIN_SHOWN = "<stdin>"
+
+
 def shown_path(path: str | os.PathLike[str]) -> str:
     """A path as messages show it: as given, or quoted when it holds line breaks or escapes.
 
     A file name may contain a newline or a terminal escape; shown raw it would break the
     one-line error message (or colour the terminal), so such a name is shown as ``repr``.
+    Standard input (``-``) is ``<stdin>``.
+
+    Examples
+    --------
+    >>> shown_path("g.yaml"), shown_path("-")
+    ('g.yaml', '<stdin>')
     """
     text = os.fspath(path)
+    if text == STDIN:
+        return STDIN_SHOWN
     return text if text.isprintable() else repr(text)
 
 
@@ -133,6 +151,9 @@ def read_text_file(
     graphcost.errors.GraphFileError: /nonexistent: edge file not found
     """
     where = shown if shown is not None else shown_path(path)
+    if os.fspath(path) == STDIN:
+        data = _read_stdin(what, where, limit_bytes, too_large_fix, error)
+        return _decode(data, what, where, error)
     with open_regular(
         path,
         what=what,
@@ -158,6 +179,48 @@ def read_text_file(
             path=where,
             fix=too_large_fix,
         )
+    return _decode(data, what, where, error)
+
+
+def _read_stdin(
+    what: str,
+    where: str,
+    limit_bytes: int,
+    too_large_fix: str | None,
+    error: type[GraphcostError],
+) -> bytes:
+    """At most ``limit_bytes`` bytes of standard input; a terminal or a closed stdin refused."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise error(f"standard input is closed, so there is no {what} to read", path=where)
+    if sys.stdin.isatty():
+        raise error(
+            f"standard input is a terminal, not a {what}",
+            path=where,
+            fix="pipe the file in (graphcost analyze - < graph.yaml), or give its path",
+        )
+    chunks, size = [], 0
+    try:  # in pieces: one read of the whole limit would allocate it all up front
+        while size <= limit_bytes:
+            chunk = stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as failure:
+        raise _os_error(failure, what, where, None, None, error) from None
+    data = b"".join(chunks)
+    if len(data) > limit_bytes:
+        raise error(
+            f"the {what} is more than the {limit_bytes:,} bytes a {what} may have",
+            path=where,
+            fix=too_large_fix,
+        )
+    return data
+
+
+def _decode(data: bytes, what: str, where: str, error: type[GraphcostError]) -> str:
+    """UTF-8 text of ``data`` (a byte-order mark dropped); other encodings refused."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise error(
             f"cannot read the {what}: it is UTF-16 text, not UTF-8",

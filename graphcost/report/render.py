@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from typing import Any, TextIO
 from graphcost.errors import UsageError
 from graphcost.report.cells import plain
 from graphcost.report.latex import latex_cell, markdown_cell
-from graphcost.report.writers import write_atomic
+from graphcost.report.terminal import FILE_WIDTH, table_width
+from graphcost.report.writers import is_stdout, write_atomic
 
 
 @dataclass
@@ -55,8 +55,6 @@ class Report:
     highlight: int | None = None
 
 
-#: Width of tables written to files and pipes: wide enough that formulas do not wrap.
-FILE_WIDTH = 200
 _NUMBER = re.compile(r"^[-+]?[\d,._]+(e[-+]?\d+)?( \(.*\))?$|^—$")
 
 
@@ -87,33 +85,24 @@ def check_table_rows(rows: int) -> None:
         )
 
 
-def _render_table(report: Report, *, color: bool = False) -> str:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+def _render_table(
+    report: Report, *, color: bool = False, width: int | None = None, **_: Any
+) -> str:
+    """The rich table, laid out by :func:`graphcost.report.terminal.render_table` (words are
+    never cut) in ``width`` columns (default :data:`FILE_WIDTH`)."""
+    from graphcost.report.terminal import render_table
 
     check_table_rows(len(report.rows))
-    table = Table()
-    for i, column in enumerate(report.columns):
-        table.add_column(  # fold, never truncate: an exact count must show every digit
-            escape(str(column)),
-            justify="right" if _is_numeric_column(report, i) else "left",
-            overflow="fold",
-        )
-    for i, row in enumerate(report.rows):
-        # Cells are text, never markup: a node named "[/x]" or "[bold]" must print as itself.
-        table.add_row(
-            *(escape(str(cell)) for cell in row), style="bold" if i == report.highlight else None
-        )
-    buffer = io.StringIO()
-    width = shutil.get_terminal_size().columns if color else FILE_WIDTH
-    console = Console(file=buffer, force_terminal=color, width=width, highlight=False)
-    if report.title:
-        console.print(report.title, style="bold", markup=False)
-    console.print(table)
-    for note in report.notes:
-        console.print(plain(note), markup=False)
-    return buffer.getvalue()
+    return render_table(
+        report.title,
+        [str(column) for column in report.columns],
+        [[str(cell) for cell in row] for row in report.rows],
+        [plain(note) for note in report.notes],
+        right=[_is_numeric_column(report, i) for i in range(len(report.columns))],
+        highlight=report.highlight,
+        width=FILE_WIDTH if width is None else width,
+        color=color,
+    )
 
 
 def _render_json(report: Report, **_: Any) -> str:
@@ -204,8 +193,11 @@ FORMATS: dict[str, Callable[..., str]] = {
 }
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str:
+def render(report: Report, fmt: str, *, color: bool = False, width: int | None = None) -> str:
     """Render a report in a format named in :data:`FORMATS`.
+
+    ``width`` is the table's width in terminal cells (default: :data:`FILE_WIDTH`); the
+    other formats have none.
 
     Raises
     ------
@@ -218,20 +210,26 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
         raise UsageError(
             f"unknown format {fmt!r}", fix=f"choose one of: {', '.join(FORMATS)}"
         ) from None
-    return renderer(report, color=color)
+    return renderer(report, color=color, width=width)
 
 
 def emit(report: Report, fmt: str, output: str | None = None) -> None:
-    """Print the report on stdout, or write it atomically to ``output``.
+    """Print the report on stdout (``output`` ``None`` or ``"-"``), or write it atomically to
+    ``output``.
+
+    On stdout a table is as wide as ``COLUMNS`` or the terminal
+    (:func:`graphcost.report.terminal.table_width`), in colour on a terminal; in a file it is
+    :data:`FILE_WIDTH` wide.
 
     Raises
     ------
     UsageError
         When ``output`` cannot be written (it is then left as it was).
     """
-    if output is None:
-        color = fmt == "table" and sys.stdout.isatty()
-        text = render(report, fmt, color=color)
+    if output is None or is_stdout(output):
+        terminal = sys.stdout.isatty()
+        color = fmt == "table" and terminal
+        text = render(report, fmt, color=color, width=table_width(terminal=terminal))
         sys.stdout.write(text)
         sys.stdout.flush()
     else:

@@ -25,9 +25,23 @@ from typing import Any, TextIO
 
 from graphcost.errors import UsageError
 
+#: The output name that stands for standard output (``-o -``), as in most Unix tools.
+STDOUT = "-"
+
+
+def is_stdout(path: str | os.PathLike[str] | None) -> bool:
+    """Whether an output path names standard output (:data:`STDOUT`).
+
+    Examples
+    --------
+    >>> is_stdout("-"), is_stdout("./-"), is_stdout(None)
+    (True, False, False)
+    """
+    return path is not None and os.fspath(path) == STDOUT
+
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed into place."""
+    """Write ``text`` to ``path`` through a temporary file renamed into place (``-``: stdout)."""
     with atomic_writer(path) as stream:
         stream.write(text)
 
@@ -95,12 +109,20 @@ def atomic_writer(path: str | os.PathLike[str], *, mode: str = "w") -> Iterator[
     ``path`` is left as it was. A device or pipe (``/dev/null``, ``/dev/stdout``) is written
     in place, and a symlink's file is replaced, not the link.
 
+    ``path`` ``"-"`` (:data:`STDOUT`) is standard output, written and flushed as is (a file
+    named ``-`` is ``./-``).
+
     Raises
     ------
     UsageError
         When the directory does not exist or is not writable, the disk is full (or another
         write error), or ``path`` is a file this run read as input.
     """
+    if is_stdout(path):
+        stream = sys.stdout.buffer if "b" in mode else sys.stdout
+        yield stream
+        stream.flush()
+        return
     newline = "" if "b" not in mode else None
     encoding = "utf-8" if "b" not in mode else None
     target = output_target(path)
@@ -192,7 +214,7 @@ class CsvRowFile:
     - If the process is killed outright (SIGKILL, power loss), ``path`` is untouched and the
       finished rows are in the ``.partial`` file.
 
-    To stdout (``path=None``), or a device: each batch is written as complete lines and
+    To stdout (``path=None`` or ``"-"``), or a device: each batch is written as complete lines and
     flushed; the header waits for the first batch (or a successful end), so that an error
     found before any row (``--strict``, an unreachable scheduler) prints nothing on stdout.
 
@@ -205,6 +227,7 @@ class CsvRowFile:
         columns: Sequence[str],
         stream: TextIO | None = None,
     ) -> None:
+        path = None if is_stdout(path) else path
         self.name = None if path is None else str(path)
         self.path = None if path is None else output_target(path)
         self.columns = list(columns)
