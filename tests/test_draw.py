@@ -269,7 +269,7 @@ def test_flipbook_titles_count_up_to_analyze(runner, tmp_path, path, strategy) -
         f"step-{i:02d}.mmd" for i in range(len(problem.intermediates) + 1)
     ]
     counts = [
-        int(re.search(r"— ([\d,]+) multiplications", f.read_text()).group(1).replace(",", ""))
+        int(re.search(r"— ([\d,]+) multiplications?", f.read_text()).group(1).replace(",", ""))
         for f in frames
     ]
     assert counts[0] == 0

@@ -203,5 +203,6 @@ def _write_flipbook(
     if not quiet:
         click.echo(
             f"{folder}: {len(paths)} pictures ({paths[0].name} … {paths[-1].name}); "
-            f"{result.name}: {result.cost.multiplications:,} multiplications"
+            f"{result.name}: {result.cost.multiplications:,} multiplication"
+            f"{'' if result.cost.multiplications == 1 else 's'}"
         )

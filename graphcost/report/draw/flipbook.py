@@ -50,7 +50,7 @@ def elimination_frames(
         caption = (
             f"{strategy}: step {step.number}/{steps}, eliminate {problem.names[step.vertex]} "
             f"(+{_count(step.multiplications)}) — {_count(step.total_multiplications)} "
-            "multiplications"
+            f"multiplication{'' if step.total_multiplications == 1 else 's'}"
         )
         yield step_scene(base, step, gone, caption)
         gone.add(step.vertex)

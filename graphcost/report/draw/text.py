@@ -56,7 +56,8 @@ def dot(scene: Scene) -> str:
     lines = [
         f"// graphcost draw: {scene.name}",
         f'digraph "{_dot_text(scene.name)}" {{',
-        f'  graph [rankdir=LR, label="{_dot_text(scene.title)}", labelloc=t, fontsize=14];',
+        f'  graph [rankdir=LR, label="{_dot_text(scene.title)}", labelloc=t, fontsize=14, '
+        'fontname="Helvetica"];',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
         '  edge [arrowsize=0.7, fontname="Helvetica"];',
     ]
