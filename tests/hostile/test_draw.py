@@ -128,3 +128,10 @@ def test_a_full_disk_mid_flipbook_keeps_the_previous_flipbook(tmp_path: Path) ->
 def test_no_graph_is_said_first(tmp_path: Path) -> None:
     outcome = run_graphcost(["draw"], cwd=tmp_path)
     assert_clean_error(outcome, contains=["give a graph FILE or --layers SIZES"])
+
+
+def test_too_many_vertices_to_draw(tmp_path: Path) -> None:
+    args = ["draw", str(GRAPHS / "mlp-relu.yaml"), "--set", "p=3000", "--nodes", "-o", "g.dot"]
+    outcome = run_graphcost(args, cwd=tmp_path)
+    assert_clean_error(outcome, contains=["3,05", "vertices to draw", "drop --nodes"])
+    assert _tree(tmp_path) == {}
