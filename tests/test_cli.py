@@ -346,8 +346,8 @@ def test_bad_edge_files(
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["analyze", "absent.yaml"], "absent.yaml: no such file; check the path (examples are "
-         "in graphs/)"),
+        (["analyze", "absent.yaml"], "absent.yaml: no such file; check the path (graphcost "
+         "examples lists the shipped graphs: example:NAME)"),
         (["analyze", "/dev/zero"], "/dev/zero: is a device, not a file; give a regular file"),
         (["analyze", EX4B, "--set", "n"], "--set expects SYMBOL=VALUE, got 'n'; e.g. --set "
          "n=300"),

@@ -441,5 +441,5 @@ def test_a_missing_onnx_package_is_a_clean_error(monkeypatch: pytest.MonkeyPatch
     import sys
 
     monkeypatch.setitem(sys.modules, "onnx", None)
-    with pytest.raises(UsageError, match=r"pip install 'graphcost\[onnx\]'"):
+    with pytest.raises(UsageError, match=r"pip install '\.\[onnx\]'"):
         graph_from_onnx("graphs/onnx/mlp.onnx")

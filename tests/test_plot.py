@@ -75,7 +75,7 @@ def test_missing_matplotlib_is_a_clear_error(
     )  # fmt: skip
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: --plot needs matplotlib")
-    assert "graphcost[plot]" in result.stderr
+    assert "pip install '.[plot]'" in result.stderr
     assert not (tmp_path / "p.png").exists()
 
 

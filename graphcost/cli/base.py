@@ -291,7 +291,7 @@ def scheduler_option(work: str) -> Callable[[Callable[..., Any]], Callable[..., 
         default=None,
         metavar="ADDRESS",
         help=f"Run {work} on this Dask distributed scheduler, e.g. tcp://127.0.0.1:8786 "
-        "(pip install 'graphcost[dask]').",
+        "(pip install '.[dask]').",
     )
 
 
@@ -329,11 +329,15 @@ def output_options(
 def load(path: str, wrt: str | None = None) -> Any:
     """Load and validate a graph file, or import a program (``jax:MODULE:FUNCTION``, a
     ``.onnx`` model: :mod:`graphcost.cli.programs`, which takes ``wrt``), printing its
-    structural warnings on stderr."""
+    structural warnings on stderr. ``example:NAME`` is a shipped graph
+    (:mod:`graphcost.cli.examples`)."""
+    from graphcost.cli.examples import example_path, is_example
     from graphcost.cli.programs import is_program, load_program, refuse_program_options
     from graphcost.graph.loader import load_graph, unreachable_warnings
     from graphcost.report.writers import protect_input
 
+    if is_example(path):
+        path = example_path(path)
     if is_program(path):
         ctx = click.get_current_context(silent=True)
         assignments = tuple((ctx.params.get("assignments") if ctx else None) or ())

@@ -82,7 +82,7 @@ def load_graph(path: str | os.PathLike[str]) -> Graph:
         too_large_fix="list a large graph's edges in an edge file, E: {file: edges.csv}, one "
         "from,to per line: it is read fast, unlike YAML",
         missing="no such file",
-        missing_fix="check the path (examples are in graphs/)",
+        missing_fix="check the path (graphcost examples lists the shipped graphs: example:NAME)",
     )
     data = parse_yaml(text, shown)
     return graph_from_dict(data, path=shown, default_name=Path(path).stem)

@@ -109,7 +109,7 @@ def _onnx() -> Any:
     except ImportError:
         raise UsageError(
             "importing an ONNX model needs the onnx package, which is not installed",
-            fix="pip install 'graphcost[onnx]'",
+            fix="pip install '.[onnx]' (from graphcost's folder; or pip install onnx)",
         ) from None
     return onnx
 

@@ -104,7 +104,7 @@ def map_ordered(
         ``scheduler`` is given.
     scheduler
         A Dask distributed scheduler address (``"tcp://host:8786"``) or a
-        ``distributed.Client``; needs the optional extra ``graphcost[dask]``.
+        ``distributed.Client``; needs the optional extra ``dask`` (``pip install '.[dask]'``).
     chunksize
         Items per task.
 

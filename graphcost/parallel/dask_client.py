@@ -5,7 +5,7 @@
 (:func:`scheduler_endpoint`) and the server behind it identified before any client is made,
 so that a wrong address or a server that is not a Dask scheduler gives one clear
 :class:`~graphcost.errors.UsageError`, never distributed's retries and tracebacks.
-dask.distributed is an optional extra (``graphcost[dask]``), imported only when used.
+dask.distributed is an optional extra (``pip install '.[dask]'``), imported only when used.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def map_dask(
     except ImportError:
         raise UsageError(
             "--scheduler needs dask.distributed, which is not installed",
-            fix="pip install 'graphcost[dask]'",
+            fix="pip install '.[dask]' (from graphcost's folder; or pip install distributed)",
         ) from None
     own = not isinstance(scheduler, Client)
     client = connect_client(scheduler) if own else scheduler

@@ -1,6 +1,6 @@
 """Plots of a sweep: the speed-up against the swept symbol, and both counts on a log scale.
 
-matplotlib is an optional extra (``pip install 'graphcost[plot]'``). The figure is drawn with
+matplotlib is an optional extra (``pip install '.[plot]'``). The figure is drawn with
 the Agg canvas directly (no pyplot, no global backend switch, works without a display) and
 written atomically.
 """
@@ -52,7 +52,7 @@ def check_plot_path(path: str | os.PathLike[str]) -> str:
     except ImportError:
         raise UsageError(
             "--plot needs matplotlib, which is not installed",
-            fix="pip install 'graphcost[plot]'",
+            fix="pip install '.[plot]' (from graphcost's folder; or pip install matplotlib)",
         ) from None
     return suffix
 
