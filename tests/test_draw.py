@@ -299,7 +299,13 @@ def test_flipbook_frames_highlight_the_step(tmp_path) -> None:
         ("a", "y"): "removed", ("x1", "b"): "fill", ("x1", "y"): "fill",
         ("x2", "b"): "updated", ("x2", "y"): "fill", ("b", "y"): "plain",
     }  # fmt: skip
-    assert "a" not in [v.name for v in frames[2].vertices]
+    assert all(e.via == ((2,) if e.state == "fill" else ()) for e in first.edges)
+    last = frames[2]  # x1 -> y and x2 -> y still run through a's place; b's edges are gone
+    assert "a" not in [v.name for v in last.vertices]
+    assert {(e.source, e.target): e.via for e in last.edges if e.state != "removed"} == {
+        (0, 4): (2,),
+        (1, 4): (2,),
+    }
 
 
 def test_a_failed_flipbook_leaves_nothing_and_keeps_the_previous(tmp_path, monkeypatch) -> None:

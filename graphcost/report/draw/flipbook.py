@@ -46,13 +46,14 @@ def elimination_frames(
     steps = len(problem.intermediates)
     yield start_scene(base, f"{strategy}: before eliminating — 0 multiplications")
     gone: set[int] = set()
+    via: dict[tuple[int, int], tuple[int, ...]] = {}
     for step in elimination_steps(problem, order):
         caption = (
             f"{strategy}: step {step.number}/{steps}, eliminate {problem.names[step.vertex]} "
             f"(+{_count(step.multiplications)}) — {_count(step.total_multiplications)} "
             f"multiplication{'' if step.total_multiplications == 1 else 's'}"
         )
-        yield step_scene(base, step, gone, caption)
+        yield step_scene(base, step, gone, caption, via)
         gone.add(step.vertex)
 
 

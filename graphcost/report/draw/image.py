@@ -31,7 +31,9 @@ DASHES = {"full": "-", "diag": (0, (5, 3)), "pattern": (0, (1, 2))}
 FONT_SIZE, PATTERN_FONT_SIZE, TITLE_SIZE = 9.0, 6.5, 11.0
 #: Inside a box: horizontal and vertical padding (inches); the line height (× font size).
 PAD_X, PAD_Y, LINE_HEIGHT = 0.09, 0.06, 1.25
-MARGIN, LEGEND_BAND = 0.3, 0.55
+MARGIN = 0.3
+#: Width of a legend entry and height of a legend row (inches).
+LEGEND_ENTRY, LEGEND_ROW = 1.7, 0.2
 MIN_WIDTH = 7.0
 #: PNG resolution, lowered for huge pictures so that neither side exceeds MAX_PIXELS.
 DPI, MAX_PIXELS = 110, 20_000
@@ -78,8 +80,11 @@ def write_image(scene: Scene, layout: Layout, stream: Any, fmt: str) -> None:
 
     title_band = 0.3 * (scene.title.count("\n") + 1)
     width = max(layout.width + 2 * MARGIN, MIN_WIDTH)
-    height = layout.height + 2 * MARGIN + title_band + LEGEND_BAND
-    origin = ((width - layout.width) / 2, MARGIN + title_band + LEGEND_BAND)
+    handles = _legend_entries(scene)
+    columns = max(1, min(len(handles), int(width / LEGEND_ENTRY)))
+    legend_band = LEGEND_ROW * -(-len(handles) // columns) + 0.15
+    height = layout.height + 2 * MARGIN + title_band + legend_band
+    origin = ((width - layout.width) / 2, MARGIN + title_band + legend_band)
     figure = Figure(figsize=(width, height))
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0, 0, 1, 1))
@@ -88,8 +93,14 @@ def write_image(scene: Scene, layout: Layout, stream: Any, fmt: str) -> None:
     axes.set_axis_off()
     axes.text(width / 2, MARGIN, scene.title, ha="center", va="top", fontsize=TITLE_SIZE,
               parse_math=False, linespacing=1.4)  # fmt: skip
-    _legend(axes, scene, width, MARGIN + title_band)
-    paths = layout.route([(e.source, e.target) for e in scene.edges])
+    legend_top = (width / 2, MARGIN + title_band)
+    axes.legend(handles=handles, loc="upper center", bbox_to_anchor=legend_top,
+                bbox_transform=axes.transData, ncol=columns, frameon=False, fontsize=8,
+                handlelength=2.6, borderaxespad=0, borderpad=0)  # fmt: skip
+    paths = layout.route(
+        [(e.source, e.target) for e in scene.edges],
+        {(e.source, e.target): e.via for e in scene.edges},
+    )
     for edge in scene.edges:
         _edge(axes, edge, paths[edge.source, edge.target], origin)
     for vertex in scene.vertices:
@@ -165,7 +176,8 @@ def _edge(axes: Any, edge: Any, path: tuple[Point, ...], origin: Point) -> None:
                         "alpha": 0.85})  # fmt: skip
 
 
-def _legend(axes: Any, scene: Scene, width: float, top: float) -> None:
+def _legend_entries(scene: Scene) -> list[Any]:
+    """The legend's entries: the roles and edge kinds shown, and a frame's markings."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -190,7 +202,4 @@ def _legend(axes: Any, scene: Scene, width: float, top: float) -> None:
             Line2D([], [], color=STATE_STYLE[state][0], lw=STATE_STYLE[state][1], label=label)
             for state, label in STATE_LABEL.items()
         ]
-    columns = max(1, min(len(handles), int(width / 1.7)))
-    axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(width / 2, top),
-                bbox_transform=axes.transData, ncol=columns, frameon=False,
-                fontsize=8, handlelength=2.6)  # fmt: skip
+    return handles

@@ -64,11 +64,17 @@ class Layout:
         """The path of every laid-out edge (see the class docstring)."""
         return self.route(list(self.lanes))
 
-    def route(self, edges: Sequence[tuple[int, int]]) -> dict[tuple[int, int], tuple[Point, ...]]:
-        """Paths of ``edges`` (those of a frame): laid-out edges keep their lanes, edges added
-        later (fill-in) go straight; the ends are spread over each box side in the order of
-        where the edges go, so that no two start or end at the same point."""
-        lanes = {e: self.lanes.get(e, ()) for e in edges}
+    def route(
+        self,
+        edges: Sequence[tuple[int, int]],
+        via: Mapping[tuple[int, int], Sequence[int]] | None = None,
+    ) -> dict[tuple[int, int], tuple[Point, ...]]:
+        """Paths of ``edges`` (those of a frame): laid-out edges keep their lanes; an edge
+        added later (fill-in) runs along the path it replaced, through the places of the
+        vertices in ``via[edge]``, or straight without them. The ends are spread over each box
+        side in the order of where the edges go, so that no two start or end at the same
+        point."""
+        lanes = {e: self._lanes_via(e, (via or {}).get(e, ())) for e in edges}
         toward = {e: (lanes[e][0][1] if lanes[e] else self.centres[e[1]][1]) for e in edges}
         back = {e: (lanes[e][-1][1] if lanes[e] else self.centres[e[0]][1]) for e in edges}
         out_of: dict[int, list[tuple[int, int]]] = {}
@@ -89,6 +95,15 @@ class Layout:
             for e, offset in zip(arriving, _spread(len(arriving), h), strict=True):
                 end[e] = (cx - w / 2, cy + offset)
         return {e: (start[e], *lanes[e], end[e]) for e in edges}
+
+    def _lanes_via(self, edge: tuple[int, int], via: Sequence[int]) -> tuple[Point, ...]:
+        hops = [edge[0], *via, edge[1]]
+        points: list[Point] = list(self.lanes.get((hops[0], hops[1]), ()))
+        for vertex, following in zip(via, hops[2:], strict=True):
+            (cx, cy), (w, _) = self.centres[vertex], self.sizes[vertex]
+            points += [(cx - w / 2, cy), (cx + w / 2, cy)]  # through the vertex's empty place
+            points += self.lanes.get((vertex, following), ())
+        return tuple(points)
 
 
 def depths(keys: Sequence[int], edges: Iterable[tuple[int, int]]) -> dict[int, int]:

@@ -56,13 +56,18 @@ class Vertex:
 
 @dataclass(frozen=True)
 class Edge:
-    """An edge to draw: its ends (vertex keys), kind, pattern text and state in a frame."""
+    """An edge to draw: its ends (vertex keys), kind, pattern text and state in a frame.
+
+    ``via`` lists the eliminated vertices a fill-in edge replaces a path through, in order:
+    pictures draw it along that path (through the empty places), where it came from.
+    """
 
     source: int
     target: int
     kind: str
     pattern: str
     state: str = "plain"
+    via: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,14 +165,19 @@ def start_scene(base: Scene, caption: str) -> Scene:
     return replace(base, title=f"{base.title}\n{caption}", frame=True)
 
 
-def step_scene(base: Scene, step: Step, gone: set[int], caption: str) -> Scene:
+def step_scene(
+    base: Scene, step: Step, gone: set[int], caption: str, via: dict[tuple[int, int], tuple]
+) -> Scene:
     """The frame after ``step``: vertices in ``gone`` (eliminated earlier) left out, the
     eliminated vertex as a ghost with its former edges (``removed``), the current edges with
     fill-in and updated ones marked.
 
     ``caption`` is the second title line (the strategy, the step and the running count).
+    ``via`` holds the paths of the fill-in edges of earlier frames; this step's are added.
     """
     fill, updated = set(step.fill), set(step.updated)
+    for p, s in step.fill:
+        via[p, s] = (*via.get((p, step.vertex), ()), step.vertex, *via.get((step.vertex, s), ()))
     vertices = tuple(
         replace(v, eliminated=v.key == step.vertex) for v in base.vertices if v.key not in gone
     )
@@ -178,10 +188,12 @@ def step_scene(base: Scene, step: Step, gone: set[int], caption: str) -> Scene:
             edge_kind(pattern),
             "" if pattern is None else str(pattern),
             "fill" if (a, b) in fill else "updated" if (a, b) in updated else "plain",
+            via.get((a, b), ()),
         )
         for a, b, pattern in step.edges
     )
     removed = tuple(
-        Edge(a, b, edge_kind(p), "" if p is None else str(p), "removed") for a, b, p in step.removed
+        Edge(a, b, edge_kind(p), "" if p is None else str(p), "removed", via.get((a, b), ()))
+        for a, b, p in step.removed
     )
     return Scene(base.name, f"{base.title}\n{caption}", vertices, removed + edges, frame=True)

@@ -223,7 +223,10 @@ def tikz(scene: Scene, layout: Layout) -> str:
         lines.append(
             rf"\node[{style}, {size}] (n{v.key}) at {_tikz_point(centre[v.key])} {{{text}}};"
         )
-    paths = layout.route([(e.source, e.target) for e in scene.edges])
+    paths = layout.route(
+        [(e.source, e.target) for e in scene.edges],
+        {(e.source, e.target): e.via for e in scene.edges},
+    )
     lines.append(r"\begin{pgfonlayer}{edges}")  # under the boxes, as in the images
     for e in scene.edges:
         path = _tikz_path(e.source, e.target, paths[e.source, e.target], centre)
