@@ -14,6 +14,7 @@ import re
 import pytest
 import yaml
 
+from graphcost.count.recursions import count
 from graphcost.eliminate.problem import elimination_problem
 from graphcost.eliminate.strategies import run_strategy
 from graphcost.errors import GraphValidationError
@@ -100,10 +101,29 @@ def test_block_counts_equal_node_counts(name: str, strategy: str) -> None:
         assert block.multiplications == node.multiplications
 
 
+def test_slices_and_concatenations_are_shifted_edges() -> None:
+    """RoeFlux_3d unpacks 3-vectors (``slice``) and packs the flux (``concatenate``): shifted
+    signatures, exact at node level, so nothing is an upper bound any more; block level
+    holds their supersets and says so."""
+    data = graph_from_trace(TRACE["RoeFlux_3d"])
+    assert "upper_bounds" not in data
+    shifted = {(s, t): k for s, t, k in data["E"] if "+" in k or "-" in k.split("->")[0]}
+    assert shifted[("v2", "v3")] == "ab+0->ab"  # v3 = v2[:, 0:1]
+    assert shifted[("v2", "v5")] == "ab+2->ab"  # v5 = v2[:, 2:3]
+    assert {t for (_, t) in shifted} >= {"v140"}  # the concatenated flux
+    graph = graph_from_dict(data)
+    block, node = count(graph, level="block"), count(graph, level="node")
+    assert set(block.approximate) >= {f"{s} -> {t}" for s, t in shifted}
+    assert not node.approximate
+    assert node.forward.multiplications <= block.forward.multiplications
+
+
 def test_over_approximations_are_said_in_the_description() -> None:
-    description = graph_from_trace(TRACE["RoeFlux_3d"])["description"]
-    assert "slice held as full" in description
-    assert "upper bounds" in description
+    record = _record("reshape", {"new_sizes": [6], "dimensions": None}, [[2, 3]], [6])
+    data = graph_from_trace(record)
+    assert "reshape [2, 3] -> [6] held as full" in data["description"]
+    assert "upper bounds" in data["description"]
+    assert data["upper_bounds"] == ["x1 -> v1"]
 
 
 def _record(primitive: str, params: dict, shapes: list, out: list, dtype="float32") -> dict:

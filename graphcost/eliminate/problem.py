@@ -18,6 +18,7 @@ from typing import Any
 
 from graphcost.errors import GraphTooLargeError, UsageError
 from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, ROLES, Graph, check_level
+from graphcost.graph.shifts import shifted_edges
 from graphcost.jacobian.blocks import Pattern
 
 #: Most edges of a graph eliminated at node level (its adjacency lives in Python sets).
@@ -54,6 +55,9 @@ class EliminationProblem:
         Block level: the shape of every vertex (``(size,)`` for a vector); empty at node level.
     patterns
         Block level: the index pattern of every edge (src, dst); empty at node level.
+    inexact
+        Block level: edges whose pattern is a superset of the exact one (shifted signatures,
+        :mod:`graphcost.graph.shifts`): every cost over them is an upper bound.
     graph_name
         The name of the graph it was built from.
     symbolic
@@ -72,6 +76,7 @@ class EliminationProblem:
     symbolic: bool = False
     shapes: tuple[tuple[Any, ...], ...] = ()
     patterns: Mapping[tuple[int, int], Pattern] = field(default_factory=dict)
+    inexact: tuple[str, ...] = ()
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -310,7 +315,7 @@ def elimination_problem(
         symbolic,
     )
     patterns = dict(zip(zip(src, dst, strict=True), graph.edge_patterns, strict=True))
-    return replace(problem, shapes=tuple(shapes), patterns=patterns)
+    return replace(problem, shapes=tuple(shapes), patterns=patterns, inexact=shifted_edges(graph))
 
 
 def _build(

@@ -23,7 +23,7 @@ import numpy as np
 from graphcost.errors import ExpressionError, SizeError, UsageError
 from graphcost.graph.expr import Expr
 from graphcost.graph.quoting import quote
-from graphcost.graph.signature import Pattern
+from graphcost.graph.signature import Pattern, Shifted
 
 INPUT = "V"
 INTERMEDIATE = "D"
@@ -108,7 +108,7 @@ class Edges:
     dst: np.ndarray
     diag: np.ndarray
     line: np.ndarray
-    pattern: tuple[Pattern | None, ...] = ()
+    pattern: tuple[Pattern | Shifted | None, ...] = ()
 
     def __len__(self) -> int:
         return len(self.src)
@@ -223,12 +223,12 @@ class Graph:
 
     @cached_property
     def edge_patterns(self) -> tuple[Pattern, ...]:
-        """The index pattern of every edge: its signature, else ``full`` or ``diag`` between
-        the blocks' ranks."""
+        """The index pattern of every edge at block level: its signature (a shifted one's
+        superset, :mod:`graphcost.graph.shifts`), else ``full`` or ``diag``."""
         given = self.edges.pattern or (None,) * len(self.edges)
         ranks = [block.rank for block in self.blocks]
         return tuple(
-            pattern
+            (pattern.superset() if isinstance(pattern, Shifted) else pattern)
             if pattern is not None
             else (Pattern.diag(ranks[a]) if diag else Pattern.full(ranks[a], ranks[b]))
             for a, b, diag, pattern in zip(

@@ -107,7 +107,102 @@ class Pattern:
         return f"Pattern({str(self)!r})"
 
 
-def read_kind(kind: object, source_rank: int, target_rank: int) -> tuple[bool, Pattern | None]:
+_SHIFTED_SOURCE = re.compile(r"([a-z])(?:\*(-?\d+))?([+-]\d+)?")
+
+
+@dataclass(frozen=True)
+class Shifted:
+    """A pattern whose paired dimensions may be shifted and strided: the exact structure of a
+    slice, a concatenation's operand or a padding, written ``a+2b->ab`` (source entry
+    [t+2, b] feeds target entry [t, b]), ``a*2+1->a`` (source entry 2t+1 feeds entry t),
+    ``a*-1+4->a`` (a reversal of 5 entries) or ``a+0->a`` (entry t feeds entry t, the two
+    dimensions of different sizes: a prefix).
+
+    For each source dimension, ``moves`` holds ``None`` (a plain letter) or (stride, offset):
+    the letter links target index t to source index stride·t + offset, where that lies inside
+    the source (other pairs are absent). Node-level expansion is exact
+    (:func:`graphcost.jacobian.blocks.node_pairs`); block level uses :meth:`superset`, each
+    shifted letter unpaired, and marks its counts approximate.
+
+    Examples
+    --------
+    >>> s = Shifted.parse("ab+1->ab")
+    >>> s, s.superset()
+    (Shifted('ab+1->ab'), Pattern('ac->ab'))
+    """
+
+    pattern: Pattern
+    moves: tuple[tuple[int, int] | None, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.moves) != len(self.pattern.source):
+            raise ValueError(f"{self.pattern}: one move per source dimension")
+        for letter, move in zip(self.pattern.source, self.moves, strict=True):
+            if move is not None and letter not in self.pattern.target:
+                raise ValueError(f"shifted letter {letter!r} of {self} is not on the target side")
+            if move is not None and move[0] == 0:
+                raise ValueError(f"stride of {letter!r} in {self} must not be 0")
+
+    @classmethod
+    def parse(cls, text: str) -> Shifted | Pattern:
+        """Read ``a+2b->ab``-style text; a text without shifts gives a plain :class:`Pattern`.
+
+        Raises
+        ------
+        ValueError
+            When ``text`` is no such signature.
+        """
+        if "->" not in text:
+            raise ValueError(f"not an index signature: {text!r}")
+        left, right = (side.strip() for side in text.split("->", 1))
+        tokens = _SHIFTED_SOURCE.findall(left)
+        if "".join(f"{x}{'*' + k if k else ''}{c}" for x, k, c in tokens) != left:
+            raise ValueError(f"not an index signature: {text!r}")
+        base = Pattern.parse(f"{''.join(x for x, _, _ in tokens)}->{right}")
+        moves = tuple(
+            (int(k) if k else 1, int(c) if c else 0) if k or c else None for _, k, c in tokens
+        )
+        if all(move is None for move in moves):
+            return base
+        return cls(base, moves)
+
+    def superset(self) -> Pattern:
+        """The block-level pattern: shifted letters unpaired (every pair of theirs kept)."""
+        used = set(self.pattern.source) | set(self.pattern.target)
+        fresh = iter(x for x in "abcdefghijklmnopqrstuvwxyz" if x not in used)
+        source = tuple(
+            x if move is None else next(fresh)
+            for x, move in zip(self.pattern.source, self.moves, strict=True)
+        )
+        return Pattern(source, self.pattern.target)
+
+    @property
+    def source(self) -> tuple[str, ...]:
+        """The source letters (as :attr:`Pattern.source`)."""
+        return self.pattern.source
+
+    @property
+    def target(self) -> tuple[str, ...]:
+        """The target letters (as :attr:`Pattern.target`)."""
+        return self.pattern.target
+
+    def __str__(self) -> str:
+        parts = []
+        for x, move in zip(self.pattern.source, self.moves, strict=True):
+            if move is None:
+                parts.append(x)
+            else:
+                stride, offset = move
+                parts.append(x + (f"*{stride}" if stride != 1 else "") + f"{offset:+d}")
+        return f"{''.join(parts)}->{''.join(self.pattern.target)}"
+
+    def __repr__(self) -> str:
+        return f"Shifted({str(self)!r})"
+
+
+def read_kind(
+    kind: object, source_rank: int, target_rank: int
+) -> tuple[bool, Pattern | Shifted | None]:
     """The third entry of an edge: ``full``, ``diag`` or a signature, for blocks of these ranks.
 
     Returns
@@ -141,10 +236,12 @@ def read_kind(kind: object, source_rank: int, target_rank: int) -> tuple[bool, P
             "the kinds are: full (default), diag, or a signature such as 'ik->i'",
         )
     try:
-        pattern = Pattern.parse(kind)
+        pattern = Shifted.parse(kind)
     except ValueError as error:
         raise ValueError(
-            str(error)[:160], "write lower-case letters on both sides of '->', e.g. 'ik->i'"
+            str(error)[:160],
+            "write lower-case letters on both sides of '->', e.g. 'ik->i' (a source letter may "
+            "carry a stride and an offset, 'a*2+1->a')",
         ) from None
     for side, letters, rank in (
         ("source", pattern.source, source_rank),
@@ -156,4 +253,4 @@ def read_kind(kind: object, source_rank: int, target_rank: int) -> tuple[bool, P
                 f"which has {rank} dimensions",
                 "write one letter per dimension of each block ('' for a scalar, e.g. 'i->')",
             )
-    return pattern.is_diag, pattern
+    return isinstance(pattern, Pattern) and pattern.is_diag, pattern

@@ -13,8 +13,8 @@ the jaxpr rules' pattern helpers (numpy broadcasting, ``dot_general``, reduction
   along it (opset < 13: along every dimension from ``axis`` on, the operator's 2-D view);
 - reductions with ``axes`` as an attribute or a constant input, and ``keepdims``;
 - ``Reshape``/``Flatten``/``Squeeze``/``Unsqueeze``: exact when only size-1 dimensions come or
-  go, else ``full`` with a note; ``Concat``/``Slice``/``Pad``: ``full`` with a note (no offset
-  signatures), as the jaxpr rules do.
+  go, else ``full`` with a note; ``Concat``/``Slice``/``Pad``: shifted signatures
+  (:mod:`graphcost.importers.onnxshifts`), exact at node level.
 
 Besides the attributes, ``params`` carries ``opset`` (the model's default-domain version),
 ``node`` (how messages name the node) and ``input_values`` (the value of each constant
@@ -37,7 +37,7 @@ from typing import Any
 
 from graphcost.errors import GraphValidationError
 from graphcost.graph.signature import Pattern
-from graphcost.importers import rules
+from graphcost.importers import onnxshifts, rules
 from graphcost.importers.rules import OperandEdge, Rule, Shape
 
 
@@ -151,22 +151,6 @@ def _first_only(rule: Rule) -> Rule:
     return first
 
 
-def _renamed(primitive: str, op: str) -> Rule:
-    """The jaxpr rule of ``primitive`` with its notes naming the ONNX ``op`` instead."""
-    rule = rules.RULES[primitive]
-
-    def renamed(
-        params: Mapping[str, Any], shapes: Sequence[Shape], out: Shape
-    ) -> list[OperandEdge]:
-        return [
-            OperandEdge(e.pattern, e.note and e.note.replace(primitive, op, 1))
-            for e in rule(params, shapes, out)
-        ]
-
-    renamed.__doc__ = f"``{op}`` as the jaxpr rule of ``{primitive}`` (notes renamed)."
-    return renamed
-
-
 #: Operators computed entry by entry (numpy broadcasting between operands).
 ELEMENTWISE = [
     "Add",
@@ -262,7 +246,7 @@ ONNX_RULES: dict[str, Rule] = {
     "LogSoftmax": softmax,
     "Transpose": transpose,
     **{op: _reshaping(op) for op in ("Reshape", "Flatten", "Squeeze", "Unsqueeze")},
-    "Concat": _renamed("concatenate", "Concat"),
-    "Slice": _renamed("slice", "Slice"),
-    "Pad": _renamed("pad", "Pad"),
+    "Concat": onnxshifts.concat,
+    "Slice": onnxshifts.slice_,
+    "Pad": onnxshifts.pad,
 }

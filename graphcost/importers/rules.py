@@ -7,11 +7,13 @@ zero-derivative primitive). :data:`RULES` is a plain dict from primitive name to
 ``jax.interpreters.ad.primitive_jvps`` is: the walker looks a primitive up and never grows an
 if-chain; a primitive missing from it is an error that names it (never a silent ``full``).
 
-Where the signature notation cannot say the exact structure (``slice``, ``concatenate``,
-``pad``: no offset signatures; a ``reshape`` that is no pure insertion or removal of size-1
-dimensions: merged indices), the rule returns ``full`` with a note, an over-approximation
-(more dependencies than the real Jacobian, so counts are upper bounds) that the importer
-writes into the graph's description.
+``slice``, ``concatenate`` and ``pad`` have shifted signatures
+(:class:`~graphcost.graph.signature.Shifted`, ``a+2->a``): exact at node level, a superset at
+block level (whose counts say they are approximate). Where no signature can say the exact
+structure (a ``reshape`` that merges or splits dimensions, interior padding, a concatenation
+along a symbolic dimension), the rule returns ``full`` with a note, an over-approximation
+(more dependencies than the real Jacobian, so counts are upper bounds even at node level)
+that the importer lists in the graph's ``upper_bounds``.
 
 Examples
 --------
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphcost.errors import GraphValidationError
-from graphcost.graph.signature import Pattern
+from graphcost.graph.signature import Pattern, Shifted
 
 Shape = Sequence[int]
 
@@ -39,7 +41,7 @@ class OperandEdge:
     """The edge from one operand to the equation's result: its pattern (``None``: no edge) and,
     when the pattern is an over-approximation, a note saying why."""
 
-    pattern: Pattern | None
+    pattern: Pattern | Shifted | None
     note: str | None = None
 
 
@@ -181,13 +183,75 @@ def squeeze(params: Mapping[str, Any], shapes: Sequence[Shape], out: Shape) -> l
     return [OperandEdge(pattern)]
 
 
-def _over_approximated(what: str) -> Rule:
-    def rule(params: Mapping[str, Any], shapes: Sequence[Shape], out: Shape) -> list[OperandEdge]:
-        note = f"{what} held as full (no offset signatures)"
-        return [OperandEdge(Pattern.full(len(s), len(out)), note) for s in shapes]
+def slice_rule(params: Mapping[str, Any], shapes: Sequence[Shape], out: Shape) -> list[OperandEdge]:
+    """Result entry t along dim d is operand entry ``start + stride·t``: a :class:`Shifted`
+    letter where a dim is cut (exact at node level; block level holds its superset)."""
+    start = params["start_indices"]
+    strides = params.get("strides") or (1,) * len(start)
+    letters = tuple(_LETTERS[: len(out)])
+    moves = tuple(
+        None if (b, k) == (0, 1) and size == t else (int(k), int(b))
+        for b, k, size, t in zip(start, strides, shapes[0], out, strict=True)
+    )
+    return [OperandEdge(shifted(letters, letters, moves))]
 
-    rule.__doc__ = f"``{what}``: every operand ``full`` (an over-approximation, flagged)."
-    return rule
+
+def rev(params: Mapping[str, Any], shapes: Sequence[Shape], out: Shape) -> list[OperandEdge]:
+    """Reversed ``dimensions``: result entry t is operand entry ``size − 1 − t`` there (a
+    stride −1; with a symbolic size the edge is held ``full``, flagged)."""
+    dims = set(params["dimensions"])
+    if not all(isinstance(shapes[0][d], int) for d in dims):
+        note = "rev along a symbolic dimension held as full"
+        return [OperandEdge(Pattern.full(len(shapes[0]), len(out)), note)]
+    letters = tuple(_LETTERS[: len(out)])
+    moves = tuple((-1, shapes[0][d] - 1) if d in dims else None for d in range(len(out)))
+    return [OperandEdge(shifted(letters, letters, moves))]
+
+
+def shifted(source: tuple[str, ...], target: tuple[str, ...], moves: tuple) -> Pattern | Shifted:
+    """``Pattern(source, target)`` with ``moves`` (a plain pattern when none shifts)."""
+    pattern = Pattern(source, target)
+    return pattern if all(m is None for m in moves) else Shifted(pattern, moves)
+
+
+def concatenate(
+    params: Mapping[str, Any], shapes: Sequence[Shape], out: Shape
+) -> list[OperandEdge]:
+    """Operand i fills the result from offset ``o_i`` along ``dimension``: result entry t is
+    its entry ``t − o_i`` (a :class:`Shifted` letter); with symbolic sizes along the axis the
+    offsets are not numbers and every operand is held ``full`` (flagged)."""
+    axis = params["dimension"]
+    if not all(isinstance(s[axis], int) for s in shapes):
+        note = "concatenate along a symbolic dimension held as full"
+        return [OperandEdge(Pattern.full(len(s), len(out)), note) for s in shapes]
+    letters = tuple(_LETTERS[: len(out)])
+    edges, offset = [], 0
+    for shape in shapes:
+        moves = tuple(
+            (1, -offset) if d == axis and (offset or shape[d] != out[d]) else None
+            for d in range(len(out))
+        )
+        edges.append(OperandEdge(shifted(letters, letters, moves)))
+        offset += shape[axis]
+    return edges
+
+
+def pad(params: Mapping[str, Any], shapes: Sequence[Shape], out: Shape) -> list[OperandEdge]:
+    """Result entry t along dim d is operand entry ``t − low`` (negative ``low`` crops); the
+    padding value feeds every result entry (a superset: only the padded ones). Interior
+    padding has no shifted signature (its inverse is a stride): held ``full``, flagged."""
+    config = params["padding_config"]
+    value = OperandEdge(_elementwise_pattern(shapes[1], out)) if len(shapes) > 1 else None
+    rest = [value] if value is not None else []
+    if any(interior for _, _, interior in config):
+        note = "pad with interior padding held as full"
+        return [OperandEdge(Pattern.full(len(shapes[0]), len(out)), note), *rest]
+    letters = tuple(_LETTERS[: len(out)])
+    moves = tuple(
+        None if low == 0 and size == t else (1, -int(low))
+        for (low, _, _), size, t in zip(config, shapes[0], out, strict=True)
+    )
+    return [OperandEdge(shifted(letters, letters, moves)), *rest]
 
 
 _UNARY = [
@@ -267,9 +331,10 @@ RULES: dict[str, Rule] = {
     "transpose": transpose,
     "reshape": reshape,
     "squeeze": squeeze,
-    "slice": _over_approximated("slice"),
-    "concatenate": _over_approximated("concatenate"),
-    "pad": _over_approximated("pad"),
+    "slice": slice_rule,
+    "concatenate": concatenate,
+    "pad": pad,
+    "rev": rev,
 }
 
 

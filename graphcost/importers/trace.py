@@ -13,8 +13,10 @@ scalar). Each operand edge takes its signature from :mod:`graphcost.importers.ru
   ``v{index}_out`` (a ``diag`` edge) is the output; likewise a returned input (``x3_out``).
   The copy adds one identity edge per entry: every elimination then multiplies by those
   unit partials, i.e. the copy costs what one extra elementwise operation costs.
-- Where a rule over-approximates (``slice``, ``concatenate``, ``pad``, a merging
-  ``reshape``), the edge is ``full`` and the description says so: counts are upper bounds.
+- ``slice``, ``concatenate`` and ``pad`` edges have shifted signatures (``a+2->a``): exact
+  at node level (``--nodes``), a superset at block level, whose counts are marked approximate.
+- Where a rule over-approximates (a merging ``reshape``, interior padding), the edge is
+  ``full``, listed in ``upper_bounds`` and the description says so: counts are upper bounds.
 - An operand used twice with different patterns (``dot_general(x, x)``) would need a union
   pattern; the edge is held as ``full`` and flagged.
 
@@ -39,7 +41,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphcost.errors import GraphValidationError
-from graphcost.graph.signature import Pattern
+from graphcost.graph.signature import Pattern, Shifted
 from graphcost.importers.rules import RULES, Rule, edges_of
 
 #: The count sections of a trace record nested in the graph's ``published:`` (beside the
@@ -95,7 +97,7 @@ def graph_from_trace(
             shapes[item["var"]] = list(item["shape"])
     input_names = list(shapes)
     order: list[str] = []  # equation vertices in evaluation order
-    edges: dict[tuple[str, str], Pattern] = {}
+    edges: dict[tuple[str, str], Pattern | Shifted] = {}
     notes: dict[str, str] = {}
     for eqn in eqns:
         _walk(eqn, shapes, order, edges, notes, rules)
@@ -146,7 +148,7 @@ def _walk(
     eqn: Mapping[str, Any],
     shapes: dict[str, list[int]],
     order: list[str],
-    edges: dict[tuple[str, str], Pattern],
+    edges: dict[tuple[str, str], Pattern | Shifted],
     notes: dict[str, str],
     rules: Mapping[str, Rule],
 ) -> None:
@@ -167,13 +169,13 @@ def _walk(
     operand_edges = edges_of(
         primitive, eqn.get("params") or {}, operand_shapes, list(out["shape"]), rules
     )
-    found: dict[str, Pattern] = {}
+    found: dict[str, Pattern | Shifted] = {}
     for operand, edge in zip(eqn["invars"], operand_edges, strict=True):
         source = operand.get("var")
         if edge.pattern is None or source is None or source not in shapes:
             continue  # no edge, a literal, or a constant / integer value
         pattern = edge.pattern
-        if source in found and found[source].canonical() != pattern.canonical():
+        if source in found and _key(found[source]) != _key(pattern):
             pattern = Pattern.full(len(operand["shape"]), len(out["shape"]))
             notes[f"{source} -> {target}"] = f"{primitive} uses {source} twice: held as full"
         elif edge.note:
@@ -185,6 +187,11 @@ def _walk(
     order.append(target)
     for source, pattern in found.items():
         edges[(source, target)] = pattern
+
+
+def _key(pattern: Pattern | Shifted) -> str:
+    """Patterns compare equal up to letter names (a shifted one: as written)."""
+    return str(pattern) if isinstance(pattern, Shifted) else str(pattern.canonical())
 
 
 def _live(

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from graphcost.graph.signature import MAX_RANK, Pattern
+from graphcost.graph.signature import MAX_RANK, Pattern, Shifted
 
 __all__ = [
     "MAX_RANK",
@@ -78,8 +78,11 @@ def _letter_sizes(p: Pattern, source: Shape, target: Shape) -> dict[str, Any]:
     return sizes
 
 
-def partials(p: Pattern, source: Shape, target: Shape) -> Any:
-    """Node-level edges (local partials) the block stands for."""
+def partials(p: Pattern | Shifted, source: Shape, target: Shape) -> Any:
+    """Node-level edges (local partials) the block stands for (a :class:`Shifted` one: its
+    exact pairs, integer sizes only)."""
+    if isinstance(p, Shifted):
+        return len(node_pairs(p, source, target)[0])
     return math.prod(_letter_sizes(p, source, target).values())
 
 
@@ -206,9 +209,10 @@ def new_partials(existing: Pattern | None, added: Pattern, source: Shape, target
 
 
 def node_pairs(
-    p: Pattern, source: tuple[int, ...], target: tuple[int, ...]
+    p: Pattern | Shifted, source: tuple[int, ...], target: tuple[int, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The node pairs of the expanded block as flat (row-major) index arrays.
+    """The node pairs of the expanded block as flat (row-major) index arrays (a
+    :class:`Shifted` pattern: only the pairs whose shifted source index is inside the block).
 
     Examples
     --------
@@ -216,6 +220,8 @@ def node_pairs(
     >>> list(zip(a.tolist(), b.tolist()))
     [(0, 0), (1, 0), (2, 1), (3, 1)]
     """
+    if isinstance(p, Shifted):
+        return _shifted_pairs(p, source, target)
     sizes = _letter_sizes(p, source, target)
     letters = list(dict.fromkeys((*p.source, *p.target)))  # source-major, as np.repeat/tile
     if letters:
@@ -230,3 +236,31 @@ def node_pairs(
         return np.ravel_multi_index(tuple(grids[axis[x]] for x in side), shape).astype(np.int64)
 
     return flat(p.source, source), flat(p.target, target)
+
+
+def _shifted_pairs(
+    p: Shifted, source: tuple[int, ...], target: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of a shifted pattern: a grid over the target's letters and the source-only ones,
+    each source index computed (stride·t + offset for a paired letter), out-of-range dropped."""
+    sizes = dict(zip(p.target, target, strict=True))
+    sizes.update((x, n) for x, n in zip(p.source, source, strict=True) if x not in sizes)
+    letters = list(dict.fromkeys((*p.source, *p.target)))
+    grids = np.indices([sizes[x] for x in letters]).reshape(len(letters), -1)
+    axis = {x: i for i, x in enumerate(letters)}
+    index = [
+        grids[axis[x]] if move is None else move[0] * grids[axis[x]] + move[1]
+        for x, move in zip(p.source, p.moves, strict=True)
+    ]
+    keep = np.ones(grids.shape[1], dtype=bool)
+    for values, size in zip(index, source, strict=True):
+        keep &= (values >= 0) & (values < size)
+    first = np.ravel_multi_index(tuple(v[keep] for v in index), source) if index else None
+    second = (
+        np.ravel_multi_index(tuple(grids[axis[x]][keep] for x in p.target), target)
+        if p.target
+        else np.zeros(int(keep.sum()), dtype=np.int64)
+    )
+    if first is None:
+        first = np.zeros(int(keep.sum()), dtype=np.int64)
+    return first.astype(np.int64), second.astype(np.int64)

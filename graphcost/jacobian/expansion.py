@@ -13,6 +13,7 @@ import numpy as np
 
 from graphcost.errors import GraphTooLargeError
 from graphcost.graph.model import Graph
+from graphcost.graph.shifts import node_patterns
 from graphcost.jacobian.blocks import node_pairs, partials
 
 #: Most nodes / edges a graph may have to be expanded to node level.
@@ -112,7 +113,7 @@ def expansion_size(
         total_edges = sum(
             partials(p, shapes[a], shapes[b])
             for a, b, p in zip(
-                edges.src.tolist(), edges.dst.tolist(), graph.edge_patterns, strict=True
+                edges.src.tolist(), edges.dst.tolist(), node_patterns(graph), strict=True
             )
         )
         return sum(sizes), total_edges
@@ -164,7 +165,7 @@ def expand(
     single = (size_array[edges.src] == 1) & (size_array[edges.dst] == 1)
     src_parts = [offsets[edges.src[single]].astype(index_type)]
     dst_parts = [offsets[edges.dst[single]].astype(index_type)]
-    patterns = graph.edge_patterns
+    patterns = node_patterns(graph)
     for e in np.flatnonzero(~single).tolist():
         a, b = int(edges.src[e]), int(edges.dst[e])
         first, second = node_pairs(patterns[e], shapes[a], shapes[b])

@@ -19,6 +19,7 @@ import numpy as np
 from graphcost.errors import GraphTooLargeError
 from graphcost.graph.dag import reach_counts
 from graphcost.graph.model import INPUT, OUTPUT, ROLE_CODE, Graph
+from graphcost.graph.shifts import shifted_edges
 from graphcost.jacobian.blocks import (
     Pattern,
     compose,
@@ -157,7 +158,11 @@ def block_structure(
         edge_src=graph.edges.src,
         edge_dst=graph.edges.dst,
         edge_count=_objects(edge_count),
-        approximate=tuple(dict.fromkeys(f"{names[a]} -> {names[b]}" for a, b in approximate)),
+        approximate=tuple(
+            dict.fromkeys(
+                [*shifted_edges(graph), *(f"{names[a]} -> {names[b]}" for a, b in approximate)]
+            )
+        ),
     )
 
 

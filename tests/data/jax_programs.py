@@ -47,8 +47,18 @@ def copies(x, y):
 
 
 def slices(x):
-    """Slices and a concatenation, held as full (upper bounds)."""
-    return jnp.concatenate([jnp.sin(x[:2]), x[1:] * x[:-1]])
+    """Slices (prefix, offset, strided) and a concatenation: shifted signatures."""
+    return jnp.concatenate([jnp.sin(x[:2]), x[1:] * x[:-1], x[::2] ** 2])
+
+
+def padded(x):
+    """Padding (low, high, and a crop with negative low) of a matrix."""
+    return jnp.tanh(jax.lax.pad(x, 0.0, [(1, 2, 0), (-1, 0, 0)]))
+
+
+def merged(x):
+    """A reshape that merges dimensions: held as full (an upper bound)."""
+    return jnp.sin(jnp.reshape(jnp.exp(x), (6,)))[::-1]
 
 
 def remat(x):
