@@ -234,8 +234,9 @@ def add_approximate(report: Report, result: CountResult) -> None:
     edges = ", ".join(result.approximate)
     if edges:
         report.notes.append(
-            f"approximate: joins of {edges} are held as full (the counts are upper bounds); "
-            "--nodes gives the exact count"
+            f"approximate: block level holds {edges} as supersets (a join that is no "
+            "pattern, or a slice/concatenate/pad); the counts are upper bounds, --nodes gives "
+            "the exact count"
         )
 
 
