@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -73,7 +74,7 @@ MAX_KEPT_POINTS = 1_000_000
     metavar="PATH.png",
     type=click.Path(dir_okay=False),
     help="Also draw the speed-up and both counts (log scale) against the swept symbol "
-    "(.png, .svg or .pdf; pip install 'graphcost[plot]').",
+    "(.png, .svg or .pdf; pip install '.[plot]').",
 )
 @output_options("csv", "json", "table", "markdown", "latex")
 def sweep(
@@ -254,10 +255,36 @@ def _report(plan: Any, columns: list[str], rows: list[tuple[Any, ...]], skipped:
             "points": plan.total,
             "skipped": skipped,
             "columns": columns,
-            "rows": records,
+            "rows": [typed_row(record) for record in records],
         },
         notes=[f"{len(rows):,} rows; {skipped:,} points skipped"] if skipped else [],
     )
+
+
+def typed_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A sweep row as JSON has it: numbers as numbers, an empty cell as ``null``.
+
+    The CSV cells (``"1.125"``, ``""``) become ``1.125`` and ``null``; ``approximate``, a
+    ``"; "``-joined list in CSV, is a list of edges as in ``analyze``'s JSON.
+
+    Examples
+    --------
+    >>> typed_row({"n": 3, "speedup": "1.125", "approximate": "", "strategy": "chain"})
+    {'n': 3, 'speedup': 1.125, 'approximate': [], 'strategy': 'chain'}
+    >>> typed_row({"speedup": "", "approximate": "X -> S; Y -> S", "strategy_additions": ""})
+    {'speedup': None, 'approximate': ['X -> S', 'Y -> S'], 'strategy_additions': None}
+    """
+    typed: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "approximate":
+            value = [edge for edge in str(value).split("; ") if edge]
+        elif key == "speedup":
+            number = float(value) if value not in ("", None) else None
+            value = number if number is not None and math.isfinite(number) else None
+        elif value == "":
+            value = None
+        typed[key] = value
+    return typed
 
 
 @contextlib.contextmanager
