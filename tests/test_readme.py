@@ -16,6 +16,7 @@ be equal to it, any other is written into the scratch folder for the examples th
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 import shutil
@@ -122,6 +123,17 @@ def run_block(block: Block, folder: Path, monkeypatch: pytest.MonkeyPatch) -> No
         assert printed in shown, (
             f"README line {block.line}: `{command}` prints\n{result.stdout}{result.stderr}"
         )
+        for written in pictures(words):  # the README shows the repository's copy
+            assert (folder / written).read_bytes() == (ROOT / written).read_bytes(), written
+
+
+def pictures(words: list[str]) -> list[str]:
+    """The files under docs/ that a command writes (``-o docs/...``): the README shows them."""
+    return [
+        target
+        for option, target in itertools.pairwise(words)
+        if option in ("-o", "--output") and target.startswith("docs/")
+    ]
 
 
 @pytest.mark.parametrize(
