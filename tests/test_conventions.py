@@ -362,3 +362,65 @@ def test_sweep_json_is_typed_like_analyze(runner) -> None:
     assert row["approximate"] == analyze["approximate"] == []
     assert row["evaluation_multiplications"] is analyze["evaluation"]["multiplications"] is None
     assert row["forward_multiplications"] == analyze["forward"]["multiplications"]
+
+
+# -- progress of optimal and search: on a terminal only -----------------------------------------
+
+ROEFLUX = str((GRAPHS / "benchmarks" / "RoeFlux_1d.yaml").relative_to(ROOT))
+
+
+def run_with_terminal_stderr(*args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run graphcost with stderr on a pseudo-terminal; returns the run and what it showed."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "graphcost", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    stdout = process.stdout.read() if process.stdout else ""
+    process.wait(timeout=120)
+    if process.stdout:
+        process.stdout.close()
+    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, "")
+    return done, shown.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("strategy", ["search", "optimal"])
+def test_long_strategies_show_progress_on_a_terminal(strategy: str) -> None:
+    args = ("analyze", ROEFLUX, "-s", strategy, "--time-limit", "1.5", "-f", "csv")
+    done, shown = run_with_terminal_stderr(*args)
+    assert done.returncode == 0
+    lines = re.findall(rf"{strategy}: best so far ([\d,]+) multiplications(.*?) s", shown)
+    assert lines, shown
+    best = [int(cost.replace(",", "")) for cost, _ in lines]
+    assert best == sorted(best, reverse=True)  # best so far never gets worse
+    header, row = done.stdout.splitlines()[:2]
+    final = int(
+        dict(zip(header.split(","), row.split(","), strict=True))[f"{strategy}_multiplications"]
+    )
+    assert best[-1] >= final  # the report's order is at least as cheap as the last line shown
+    assert shown.endswith("\r\x1b[K")  # the line is erased: the report is unchanged
+    assert "lower bound" in lines[-1][1]
+
+
+def test_no_progress_in_pipes() -> None:
+    result = graphcost("analyze", ROEFLUX, "-s", "search", "--time-limit", "1", "-f", "csv")
+    assert result.returncode == 0
+    assert result.stderr == ""

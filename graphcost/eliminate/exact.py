@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from graphcost.eliminate.bound import CutBound
 from graphcost.eliminate.kernels import kernel_for, order_cost
 from graphcost.eliminate.problem import EliminationProblem
+from graphcost.eliminate.progress import report as report_progress
 from graphcost.eliminate.registry import StrategyOptions, StrategyOutcome, register
 from graphcost.errors import UsageError
 
@@ -210,6 +211,7 @@ def solve(
             remaining = 0
         expanded += 1
         if expanded % CLOCK_EVERY == 0:
+            report_progress("optimal", best_cost, f)
             if time_limit is not None and time.perf_counter() - began > time_limit:
                 stopped = "time"
             elif len(memo) > max_states:

@@ -54,6 +54,7 @@ import graphcost.eliminate.heuristics  # noqa: F401  (registers START_STRATEGIES
 from graphcost.eliminate.bound import lower_bound
 from graphcost.eliminate.kernels import BitKernel, StateKernel, kernel_for, order_cost
 from graphcost.eliminate.problem import EliminationProblem
+from graphcost.eliminate.progress import report as report_progress
 from graphcost.eliminate.registry import STRATEGIES, StrategyOptions, StrategyOutcome, register
 from graphcost.errors import UsageError
 
@@ -189,6 +190,7 @@ def anneal(
         if iterations is not None and done >= iterations:
             break
         if done % CLOCK_EVERY == 0:
+            report_progress("search", best, target)
             progress = done / iterations if iterations else 0.0
             if seconds is not None:
                 elapsed = time.perf_counter() - began
