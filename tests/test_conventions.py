@@ -424,3 +424,73 @@ def test_no_progress_in_pipes() -> None:
     result = graphcost("analyze", ROEFLUX, "-s", "search", "--time-limit", "1", "-f", "csv")
     assert result.returncode == 0
     assert result.stderr == ""
+
+
+# -- choices that completion offers; one meaning per option name -------------------------------
+
+
+def complete(*words: str) -> list[str]:
+    """What bash completion offers for the last word (click's protocol, as the shell asks)."""
+    import os
+
+    env = {
+        **os.environ,
+        "_GRAPHCOST_COMPLETE": "bash_complete",
+        "COMP_WORDS": " ".join(["graphcost", *words]),
+        "COMP_CWORD": str(len(words)),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "graphcost"], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+
+
+def test_completion_offers_conventions() -> None:
+    assert complete("analyze", EX4B, "--convention", "") == ["elimination", "dense"]
+    assert complete("sweep", EX4B, "-c", "d") == ["dense"]
+
+
+def test_completion_offers_strategies_in_comma_lists_and_order_paths() -> None:
+    from graphcost.eliminate.registry import STRATEGIES
+
+    offered = complete("analyze", EX4B, "--strategy", "")
+    assert set(STRATEGIES) - {"order", "graphax"} <= set(offered)
+    assert {"all", "order:", "graphax:"} <= set(offered)
+    assert complete("analyze", EX4B, "-s", "forward,mark") == ["forward,markowitz"]
+    assert complete("sweep", EX4B, "-s", "ch") == ["chain"]
+    assert "order:graphs/small.yaml" in complete("analyze", EX4B, "-s", "order:graphs/sm")
+
+
+def test_an_unknown_convention_still_names_the_valid_ones(runner) -> None:
+    result = runner.invoke(cli, ["analyze", EX4B, "-c", "newton"])
+    assert result.exit_code == 2
+    assert "elimination" in result.stderr
+    assert "dense" in result.stderr
+
+
+def test_search_seed_is_the_seed_of_searches_and_seed_its_old_spelling(runner) -> None:
+    base = ["analyze", ROEFLUX, "-s", "search", "--iterations", "300", "-f", "json"]
+
+    def order(*args: str):
+        result = runner.invoke(cli, [*base, *args])
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)["strategies"]["search"]["order"], result.stderr
+
+    default, quiet = order()
+    assert quiet == ""
+    assert order("--search-seed", "0") == (default, "")
+    new, _ = order("--search-seed", "5")
+    old, warned = order("--seed", "5")
+    assert old == new != default  # the seed changes the search, both spellings alike
+    assert warned.startswith("Warning: --seed of analyze, sweep and draw is now --search-seed")
+
+
+def test_seed_means_random_values_wherever_it_is_not_deprecated(runner) -> None:
+    for command in ("trace", "check", "hessian"):
+        help_text = runner.invoke(cli, [command, "--help"]).stdout
+        assert "--seed" in help_text, command
+        assert "--search-seed" not in help_text, command
+    for command in ("analyze", "sweep"):
+        help_text = runner.invoke(cli, [command, "--help"]).stdout
+        assert "--search-seed" in help_text, command

@@ -261,11 +261,15 @@ def set_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def convention_option(function: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--convention/-c NAME`` (a name in :data:`graphcost.count.recursions.CONVENTIONS`)."""
+    from graphcost.cli.completion import complete_convention
+
     return click.option(
         "--convention",
         "-c",
         default="elimination",
         show_default=True,
+        metavar="[elimination|dense]",
+        shell_complete=complete_convention,
         help="Counting convention: elimination (vertex elimination, Griewank & Naumann) or "
         "dense (identity seed matrix).",
     )(function)

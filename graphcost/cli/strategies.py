@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from graphcost.cli.base import jobs_option, scheduler_option
+from graphcost.cli.completion import complete_strategy
 from graphcost.cli.strategy_report import add_results, best_result
 from graphcost.errors import UsageError
 
@@ -181,9 +182,46 @@ def _checked_budget(ctx: click.Context, param: click.Parameter, value: Any) -> A
     return value
 
 
-#: --seed, --time-limit and --iterations: what searching strategies (optimal, search) run with.
+def _search_seed(ctx: click.Context, param: click.Parameter, value: int | None) -> int:
+    """``--search-seed``, else a seed the deprecated ``--seed`` already set, else 0."""
+    return value if value is not None else ctx.params.get("seed", 0)
+
+
+def _old_seed(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+    """The deprecated spelling of ``--search-seed``: still obeyed, with a warning."""
+    if value is None:
+        return
+    from graphcost.cli.base import warn
+
+    warn(
+        "--seed of analyze, sweep and draw is now --search-seed (--seed seeds random values "
+        "in trace, check and hessian); the old spelling still works for now"
+    )
+    ctx.params["seed"] = value
+
+
+#: --search-seed, --time-limit and --iterations: what searching strategies (optimal, search)
+#: run with.
 SEARCH_BUDGET_OPTIONS = (
-    click.option("--seed", type=int, default=0, show_default=True, help="Seed of searches."),
+    click.option(
+        "--search-seed",
+        "seed",
+        type=int,
+        default=None,
+        callback=_search_seed,
+        metavar="N",
+        help="Seed of the searching strategies (default 0). Formerly --seed, which everywhere "
+        "else (trace, check, hessian) seeds random values.",
+    ),
+    click.option(
+        "--seed",
+        "old_seed",
+        type=int,
+        default=None,
+        hidden=True,
+        expose_value=False,
+        callback=_old_seed,
+    ),
     click.option(
         "--time-limit",
         type=float,
@@ -199,13 +237,14 @@ SEARCH_BUDGET_OPTIONS = (
         default=None,
         metavar="N",
         help="Iteration budget of searching strategies (the result then depends only on "
-        "--seed and N).",
+        "--search-seed and N).",
     ),
 )
 
 
 def search_budget_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --seed, --time-limit and --iterations (for a command that scores one strategy)."""
+    """Add --search-seed, --time-limit and --iterations (for a command that scores one
+    strategy)."""
     for option in reversed(SEARCH_BUDGET_OPTIONS):
         command = option(command)
     return command
@@ -261,6 +300,7 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "strategy_specs",
             multiple=True,
             metavar="NAMES",
+            shell_complete=complete_strategy,
             help="Also score vertex elimination strategies, comma-separated or repeated: "
             "forward, backward (= reverse), markowitz, chain, optimal, search, order:a,b,c, "
             "order:PATH, graphax:PATH (a Graphax / AlphaGrad order of 1-based equation indices, "
