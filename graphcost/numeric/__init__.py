@@ -11,6 +11,8 @@ Modules, in the order data flows through them (each imports only those before it
 - :mod:`~graphcost.numeric.rules`: symbolic local partials and chain-rule text for traces;
 - :mod:`~graphcost.numeric.propagation`: the forward and backward recursions and the
   multiplications they perform;
-- :mod:`~graphcost.numeric.checks`: finite differences, comparisons against |J|abs,
+- :mod:`~graphcost.numeric.differences`: central finite differences, all directions of an
+  input block in one batched evaluation;
+- :mod:`~graphcost.numeric.checks`: comparisons against |J|abs,
   ``check_jacobians``.
 """

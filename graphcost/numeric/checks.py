@@ -1,7 +1,8 @@
-"""Checking the recursions' Jacobians: central finite differences
-(:func:`finite_differences`), comparisons measured against the magnitude of the terms summed
-(:func:`compare`, :class:`Comparison`, :func:`term_magnitudes`, |J|abs), and
-:func:`check_jacobians`, which runs them all.
+"""Checking the recursions' Jacobians: comparisons measured against the magnitude of the terms
+summed (:func:`compare`, :class:`Comparison`, :func:`term_magnitudes`, |J|abs), and
+:func:`check_jacobians`, which runs them all against central finite differences
+(:mod:`graphcost.numeric.differences`, whose :func:`finite_differences` and
+:func:`outputs_at` are re-exported here).
 """
 
 from __future__ import annotations
@@ -12,88 +13,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphcost.errors import EvaluationError, GraphTooLargeError
+from graphcost.numeric.differences import (
+    MAX_DIFFERENCE_WORK,
+    central_differences,
+    finite_differences,
+    outputs_at,
+)
 from graphcost.numeric.evaluate import LocalJacobian, evaluate, local_jacobians
-from graphcost.numeric.model import NumericModel, evaluation_work
+from graphcost.numeric.model import NumericModel
 from graphcost.numeric.propagation import Propagation, as_vectors, recursion
 
-#: Most multiply-adds the finite differences of ``check`` may cost (4·|V| evaluations of the
-#: graph): about ten seconds of numpy.
-MAX_DIFFERENCE_WORK = 20_000_000_000
-
-
-def outputs_at(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> np.ndarray:
-    """The outputs D' stacked into one vector: the function f: R^V → R^D' the graph computes."""
-    values = evaluate(model, inputs)
-    return np.concatenate([values[b] for b in model.outputs])
-
-
-def finite_differences(
-    model: NumericModel,
-    inputs: Mapping[int, np.ndarray],
-    *,
-    step: float = 1e-6,
-    rounding: list[np.ndarray] | None = None,
-    wrt: list[int] | None = None,
-) -> np.ndarray:
-    """∂D'/∂V by central differences (seed 002's check), step ``step·max(1, |x_k|)``.
-
-    Parameters
-    ----------
-    rounding
-        When given, a list that receives, column by column, the rounding error of each
-        difference quotient, eps·(|f(x+h)| + |f(x−h)|)/(2h): what it cannot resolve (a
-        derivative of 1e-300 is below it, whatever the function).
-    wrt
-        The input blocks to differentiate by (default: all).
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(|D'|, |V|)``.
-    """
-    base = as_vectors(inputs)
-    independent = [b for b in model.inputs if wrt is None or b in wrt]
-    work = 4 * sum(model.sizes[b] for b in independent) * evaluation_work(model)
-    if work > MAX_DIFFERENCE_WORK:
-        raise GraphTooLargeError(
-            f"finite differences on {model.graph.name!r} would cost {work:,} multiply-adds "
-            f"(4 evaluations per input node), more than {MAX_DIFFERENCE_WORK:,}",
-            path=model.graph.path,
-            fix="check a smaller instance (--set); the recursions do not depend on the sizes",
-        )
-    columns = []
-    for block in independent:
-        for i in range(model.sizes[block]):
-            h = step * max(1.0, abs(float(base[block][i])))
-            plus = {b: v.copy() for b, v in base.items()}
-            minus = {b: v.copy() for b, v in base.items()}
-            plus[block][i] += h
-            minus[block][i] -= h
-            try:
-                high, low = outputs_at(model, plus), outputs_at(model, minus)
-            except EvaluationError as error:
-                # The point is inside the domain (evaluated before), x ± h is not.
-                name = model.node_names([block])[i]
-                raise EvaluationError(
-                    f"{error.message.replace(' at this point', '')} at {name} ± {h:.3g} "
-                    "(the finite-difference step)",
-                    path=error.path,
-                    line=error.line,
-                    fix="use a smaller --step or a point farther from the edge of the domain",
-                ) from None
-            columns.append((high - low) / (2 * h))
-            if rounding is not None:
-                rounding.append(_EPSILON * (np.abs(high) + np.abs(low)) / (2 * h))
-    width = sum(model.sizes[b] for b in model.outputs)
-    return np.column_stack(columns) if columns else np.zeros((width, 0))
-
+__all__ = [
+    "AGREEMENT_FACTOR",
+    "MAX_DIFFERENCE_WORK",
+    "Comparison",
+    "check_jacobians",
+    "compare",
+    "finite_differences",
+    "is_vacuous",
+    "outputs_at",
+    "term_magnitudes",
+]
 
 #: Forward vs backward must agree this much more closely than either with finite differences:
 #: both recursions are exact up to rounding (~eps·depth relative to |J|abs), while a central
 #: difference carries a truncation error of order step² (1e-12 at the default step) on top.
 AGREEMENT_FACTOR = 1e-4
-_EPSILON = float(np.finfo(float).eps)
 
 
 @dataclass(frozen=True)
@@ -259,8 +204,8 @@ def check_jacobians(
     behind = recursion("backward", model, inputs, values, factors, wrt=wrt)
     magnitude = term_magnitudes(model, values, factors, wrt)
     rounding: list[np.ndarray] = []
-    reference = finite_differences(model, inputs, step=step, rounding=rounding, wrt=wrt)
-    allowance = np.abs(finite_differences(model, inputs, step=2 * step, wrt=wrt) - reference)
+    reference, doubled = central_differences(model, inputs, [step, 2 * step], [rounding, None], wrt)
+    allowance = np.abs(doubled - reference)
     if rounding:
         allowance = allowance + 4 * np.column_stack(rounding)
     largest = float(np.max(magnitude)) if magnitude.size else 0.0

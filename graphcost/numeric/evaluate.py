@@ -1,5 +1,6 @@
-"""Evaluating a numeric model at a point: the primal values α_v (:func:`evaluate`) and the local
-Jacobian of every edge (:func:`local_jacobians`, one :class:`LocalJacobian` each).
+"""Evaluating a numeric model at a point: the primal values α_v (:func:`evaluate`), at many points
+at once (:func:`evaluate_batch`, one numpy evaluation of the graph over a leading batch axis)
+and the local Jacobian of every edge (:func:`local_jacobians`, one :class:`LocalJacobian` each).
 
 Elementwise definitions are compiled once per block with sympy (the value and one partial per
 parent); a layer op's partial is its weight matrix. A value or partial that is not finite at
@@ -116,21 +117,106 @@ def evaluate(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> list[np.n
     return values
 
 
+def evaluate_batch(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> list[np.ndarray]:
+    """The primal values at many points at once, one row per point.
+
+    ``inputs[b]`` is ``(rows, size_b)``, one point per row, or ``(1, size_b)`` when it is the
+    same at every point. A block's value is ``(rows, size_b)``, or ``(1, size_b)`` when no input
+    that varies reaches it (its value is then computed once, as :func:`evaluate` computes it).
+
+    Row r equals :func:`evaluate` at point r: bitwise for elementwise definitions (the same
+    ufuncs) and for a layer op whose weight varies with the rows; a constant weight applied to
+    many rows is one matrix product (BLAS), whose sums are ordered differently from one
+    matrix-vector product per row, so equal up to rounding (a few eps of the terms summed).
+
+    Raises
+    ------
+    EvaluationError
+        When a value is not finite at some point, naming the node (not the point).
+
+    Examples
+    --------
+    >>> from graphcost.graph.loader import graph_from_dict
+    >>> from graphcost.numeric.build import build_model
+    >>> m = build_model(graph_from_dict({"V": ["x", "w"], "D'": ["y"], "g": {"y": "x * w"}}))
+    >>> [v.tolist() for v in evaluate_batch(m, {0: np.array([[1.0], [2.0]]), 1: np.array([[3.0]])})]
+    [[[1.0], [2.0]], [[3.0]], [[3.0], [6.0]]]
+    """
+    values: list[np.ndarray] = [np.empty((1, 0))] * len(model.sizes)
+    for block in model.graph.order.tolist():
+        size = model.sizes[block]
+        if block in inputs:
+            values[block] = np.asarray(inputs[block], dtype=float).reshape(-1, size)
+            continue
+        definition = model.definitions[block]
+        rows = max((values[p].shape[0] for p in definition.parents), default=1)
+        with np.errstate(all="ignore"):
+            if definition.op is not None:
+                total = np.zeros((1, size))
+                for parent in definition.parents:
+                    total = total + _layer_rows(model, block, parent, values)
+                if LAYER_OPS[definition.op].bias:
+                    total = total + model.bias(block, values)
+                result = total
+            else:
+                kernel = _kernel(model, block)
+                # Parents broadcast to the same rows: max/min stack their arguments.
+                arguments = [
+                    np.broadcast_to(values[p], (rows, values[p].shape[1]))
+                    for p in definition.parents
+                ]
+                result = kernel.value(*arguments)
+        result = np.asarray(result, dtype=float)
+        rows = max(rows, result.shape[0] if result.ndim == 2 else 1)
+        vector = np.broadcast_to(result, (rows, size))
+        if not np.all(np.isfinite(vector)):
+            raise _not_finite(model, block, "value", None, "at some of the points")
+        values[block] = vector
+    return values
+
+
+def _layer_rows(
+    model: NumericModel, block: int, parent: int, values: list[np.ndarray]
+) -> np.ndarray:
+    """W·x of one parent of a layer op, row by row: ``(rows, size(block))``."""
+    definition = model.definitions[block]
+    source = definition.weights[definition.parents.index(parent)]
+    x, shape = values[parent], (model.sizes[block], model.sizes[parent])
+    if source is not None and values[source].shape[0] > 1:
+        # A weight varying with the rows: one matrix-vector product per row (bitwise as evaluate).
+        weights = values[source].reshape(-1, *shape)
+        return np.matmul(weights, x[:, :, None])[:, :, 0]
+    weight = (
+        model.params[model.weight_name(block, parent)]
+        if source is None
+        else (values[source][0].reshape(shape))
+    )
+    if x.shape[0] == 1:
+        return (weight @ x[0])[None, :]  # computed once, as evaluate does
+    return x @ weight.T
+
+
 def _finite(
     model: NumericModel, block: int, result: Any, what: str, parent: int | None = None
 ) -> np.ndarray:
     vector = np.broadcast_to(np.asarray(result, dtype=float), (model.sizes[block],)).copy()
     if not np.all(np.isfinite(vector)):
-        definition = model.definitions[block]
-        name = model.graph.blocks[block].name
-        of = f"∂{name}/∂{model.graph.blocks[parent].name}" if parent is not None else name
-        raise EvaluationError(
-            f"the {what} of {of} ({definition.text}) is not finite at this point",
-            path=model.graph.path,
-            line=definition.line,
-            fix="choose other inputs (--at) or parameters, inside the functions' domains",
-        )
+        raise _not_finite(model, block, what, parent, "at this point")
     return vector
+
+
+def _not_finite(
+    model: NumericModel, block: int, what: str, parent: int | None, where: str
+) -> EvaluationError:
+    definition = model.definitions[block]
+    name = model.graph.blocks[block].name
+    of = f"∂{name}/∂{model.graph.blocks[parent].name}" if parent is not None else name
+    return EvaluationError(
+        f"the {what} of {of} ({definition.text}) is not finite {where}",
+        path=model.graph.path,
+        line=definition.line,
+        fix="choose other inputs (--at) or parameters, inside the functions' domains",
+    )
 
 
 def _layer_factor(
