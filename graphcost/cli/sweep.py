@@ -21,6 +21,7 @@ from graphcost.cli.base import (
     set_option,
     warn,
 )
+from graphcost.cli.completion import complete_strategy
 from graphcost.cli.sources import graph_from, graph_source
 from graphcost.cli.strategies import search_budget_options
 from graphcost.errors import UsageError
@@ -55,6 +56,7 @@ MAX_KEPT_POINTS = 1_000_000
     "-s",
     default=None,
     metavar="NAME",
+    shell_complete=complete_strategy,
     help="Also score this vertex elimination strategy at every point (columns strategy, "
     "strategy_multiplications, strategy_additions); one task per point.",
 )
@@ -159,13 +161,14 @@ def sweep(
             f"row in memory (at most {MAX_KEPT_POINTS:,} points)",
             fix="write CSV, which is streamed row by row, or use a coarser step",
         )
-    from graphcost.count.evaluation import evaluation_cells
+    from graphcost.count.evaluation import evaluation_cells, evaluation_terms
     from graphcost.count.records import TRAILING_COLUMNS, trailing_cells
     from graphcost.jacobian.structure import approximate_edges
     from graphcost.parallel.signals import terminate_as_interrupt  # not at start-up
 
     columns = [*plan.columns, *TRAILING_COLUMNS]
     evaluation = evaluation_cells(graph, plan.symbols, plan.fixed)
+    cells = None if evaluation_terms(graph) is None else evaluation  # None: unknown everywhere
     # The same at every point (a join's exactness does not depend on the sizes); none at node level.
     approximate = [] if plan.nodes else approximate_edges(graph)
     kept: list[tuple[Any, ...]] = []
@@ -178,11 +181,12 @@ def sweep(
             sink if sink is not None else contextlib.nullcontext(),
         ):
             for chunk in run_sweep(plan, strict=strict, jobs=jobs, scheduler=scheduler):
-                rows = [(*row, *trailing_cells(approximate, evaluation(row))) for row in chunk.rows]
-                if sink is not None:
-                    sink.write(rows)
+                if sink is not None:  # formatted a chunk at a time, not row by row
+                    sink.write_text(chunk.csv_text(approximate, cells), len(chunk))
                 if keep:
-                    kept.extend(rows)
+                    kept.extend(
+                        (*row, *trailing_cells(approximate, evaluation(row))) for row in chunk.rows
+                    )
                 skipped += chunk.skipped
                 done += chunk.points
                 advance(chunk.points)

@@ -20,8 +20,8 @@ point by point with exact fractions (correct, but not vectorised).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,30 +34,39 @@ _INT64_LIMIT = 2**63
 
 @dataclass(frozen=True)
 class _IntPolynomial:
-    """An integer-coefficient polynomial, evaluated with numpy by a lambdified function."""
+    """An integer-coefficient polynomial Σ c·x^e, evaluated term by term on numpy arrays."""
 
     terms: tuple[tuple[int, tuple[int, ...]], ...]
-    function: Callable[..., Any] = field(repr=False)
 
     @classmethod
     def build(cls, expression: Any, variables: Sequence[Any]) -> _IntPolynomial | None:
+        """From a sympy expression (the fallback path); ``None`` unless an integer polynomial."""
         import sympy
 
         if not variables:
             value = sympy.sympify(expression)
-            if not value.is_Integer:
-                return None
-            return cls(((int(value), ()),), lambda: int(value))
+            return cls(((int(value), ()),)) if value.is_Integer else None
         if not sympy.sympify(expression).is_polynomial(*variables):
             return None
-        polynomial = sympy.Poly(expression, *variables)
         terms = []
-        for exponents, coefficient in polynomial.terms():
+        for exponents, coefficient in sympy.Poly(expression, *variables).terms():
             if not coefficient.is_Integer:
                 return None
             terms.append((int(coefficient), tuple(int(e) for e in exponents)))
-        function = sympy.lambdify(variables, polynomial.as_expr(), modules="numpy")
-        return cls(tuple(terms), function)
+        return cls(tuple(terms))
+
+    @classmethod
+    def from_poly(cls, polynomial: Any, width: int) -> _IntPolynomial | None:
+        """From an int or a :class:`~graphcost.count.polynomials.Poly`; ``None`` unless its
+        coefficients are integers."""
+        if isinstance(polynomial, int):
+            return cls(((polynomial, (0,) * width),))
+        terms = []
+        for exponents, coefficient in sorted(polynomial.terms.items()):
+            if not isinstance(coefficient, int):
+                return None
+            terms.append((coefficient, exponents))
+        return cls(tuple(terms))
 
     def bound(self, largest: Sequence[int]) -> int:
         """Σ |c|·Π max(1, largest)^e: bounds every partial result of the evaluation."""
@@ -74,7 +83,13 @@ class _IntPolynomial:
         largest = [largest_magnitude(column) for column in columns]
         safe = self.bound(largest) < _INT64_LIMIT and all(v < _INT64_LIMIT for v in largest)
         arrays = [_as_int64(c) if safe else c.astype(object) for c in columns]
-        result = self.function(*arrays)
+        result: Any = 0
+        for coefficient, exponents in self.terms:
+            term: Any = coefficient
+            for array, exponent in zip(arrays, exponents, strict=True):
+                if exponent:
+                    term = term * (array if exponent == 1 else array**exponent)
+            result = result + term
         if np.ndim(result) == 0:
             return np.full(count, result, dtype=np.int64 if safe else object)
         return result
@@ -139,16 +154,74 @@ class CompiledCounts:
 def compile_counts(graph: Graph, convention: str = "elimination") -> CompiledCounts:
     """Derive the counts once, symbolically, for :func:`evaluate_counts`.
 
+    Sizes that are polynomials in the symbols (``2*n/3``, ``n*m + 1``) are compiled without
+    sympy (:mod:`graphcost.count.polynomials`, milliseconds); any other size (``n/m``,
+    ``n//3``) sends the whole graph through sympy.
+
     Raises
     ------
     UsageError, SizeError
     """
-    import sympy
-
     from graphcost.count.recursions import get_convention
-    from graphcost.jacobian.structure import block_structure
 
     chosen = get_convention(convention)
+    compiled = _compile_polynomials(graph, chosen)
+    return compiled if compiled is not None else _compile_with_sympy(graph, chosen)
+
+
+def _compile_polynomials(graph: Graph, chosen: Any) -> CompiledCounts | None:
+    """The sympy-free compilation, or ``None`` when a size is no polynomial in the symbols."""
+    from fractions import Fraction
+
+    from graphcost.count.polynomials import Poly, TooLarge, tree_polynomial
+    from graphcost.jacobian.structure import block_structure
+
+    names = tuple(sorted(graph.free_symbols))
+    polynomials = [tree_polynomial(block.size.tree, names) for block in graph.blocks]
+    if any(p is None for p in polynomials):
+        return None
+    constant: dict[int, int] = {}
+    variable_blocks: list[int] = []
+    for b, polynomial in enumerate(polynomials):
+        value = polynomial.constant_value() if polynomial.is_constant() else None
+        if value is not None and Fraction(value).denominator == 1:
+            constant[b] = int(value)
+        else:
+            variable_blocks.append(b)
+    width = len(variable_blocks)
+    block_sizes: list[Any] = [constant.get(b) for b in range(len(graph.blocks))]
+    sizes = []
+    for k, b in enumerate(variable_blocks):
+        block_sizes[b] = Poly.variable(k, width)
+        denominator, terms = polynomials[b].integer_terms()
+        top = _IntPolynomial(tuple((c, e) for c, e in terms)) if terms else None
+        bottom = _IntPolynomial(((denominator, (0,) * len(names)),))
+        if top is None:  # the size is 0: never admissible
+            top = _IntPolynomial(((0, (0,) * len(names)),))
+        sizes.append(_Size(b, top, bottom))
+    try:
+        forward, backward = chosen.formula(block_structure(graph, block_sizes))
+    except TooLarge:
+        return None
+    counts = []
+    for value in (
+        forward.multiplications,
+        forward.additions,
+        backward.multiplications,
+        backward.additions,
+    ):
+        polynomial = _IntPolynomial.from_poly(value, width)
+        if polynomial is None:
+            return None
+        counts.append(polynomial)
+    return CompiledCounts(graph, names, tuple(sizes), constant, tuple(counts))
+
+
+def _compile_with_sympy(graph: Graph, chosen: Any) -> CompiledCounts:
+    import sympy
+
+    from graphcost.jacobian.structure import block_structure
+
     names = tuple(sorted(graph.free_symbols))
     symbol_map = {name: sympy.Symbol(name, positive=True, integer=True) for name in names}
     # Not graph.symbolic_sizes(): that demands diag-linked sizes be equal as expressions, while

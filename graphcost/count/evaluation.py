@@ -147,11 +147,11 @@ def evaluation_formula(graph: Graph) -> Any:
     >>> evaluation_formula(layered_graph(["n", "2*n/3", "n/3", "1"]))
     8*n**2/9 + n/3
     """
-    import sympy
-
     terms = evaluation_terms(graph)
     if terms is None:
         return None
+    import sympy  # after the check: a graph without an evaluation cost never imports sympy
+
     sizes, _ = evaluated_graph(graph).symbolic_sizes()
     total = [
         term.factor * sizes[term.block] * sympy.Add(*(sizes[p] for p in term.parents))
@@ -179,11 +179,10 @@ def evaluation_cells(
     >>> [cell((n, 0, 0)) for n in (3, 30)]
     [9, 810]
     """
-    import sympy
-
     formula = evaluation_formula(graph)
     if formula is None:
         return lambda row: None
+    import sympy
     names = sorted(str(symbol) for symbol in formula.free_symbols)
     position = {name: i for i, name in enumerate(symbols)}
     variables = sorted(formula.free_symbols, key=str)

@@ -19,7 +19,11 @@ for what an interrupted sweep leaves behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import csv
+import io
+import itertools
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +36,13 @@ from graphcost.count.compiled import (
     int_array,
     largest_magnitude,
 )
-from graphcost.count.records import record_columns, result_record, speedup_cell
+from graphcost.count.records import (
+    COUNT_COLUMNS,
+    record_columns,
+    result_record,
+    speedup_cell,
+    trailing_cells,
+)
 from graphcost.count.sweep_plan import SweepPlan
 from graphcost.errors import SizeError
 from graphcost.graph.model import Graph
@@ -44,22 +54,74 @@ _FLOAT_EXACT = 2**53
 
 @dataclass
 class SweepChunk:
-    """Rows of consecutive points, as they complete.
+    """Rows of consecutive points, as they complete, held column by column.
 
     Attributes
     ----------
-    rows
-        One tuple per admissible point, in
-        :attr:`~graphcost.count.sweep_plan.SweepPlan.columns` order.
+    cells
+        One list per column (:attr:`~graphcost.count.sweep_plan.SweepPlan.columns` order),
+        one entry per admissible point; :attr:`rows` gives them as tuples.
     points
         Points covered by this chunk (admissible or not).
     skipped
         Points skipped because a size is not a positive integer there.
+    symbols
+        How many leading columns are symbol values.
     """
 
-    rows: list[tuple[Any, ...]]
+    cells: list[list[Any]]
     points: int
     skipped: int
+    symbols: int = 0
+
+    @classmethod
+    def of_rows(
+        cls, rows: list[tuple[Any, ...]], points: int, skipped: int, symbols: int = 0
+    ) -> SweepChunk:
+        """A chunk from row tuples."""
+        return cls([list(column) for column in zip(*rows, strict=True)], points, skipped, symbols)
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        """One tuple per admissible point, in column order."""
+        return list(zip(*self.cells, strict=True))
+
+    def __len__(self) -> int:
+        return len(self.cells[0]) if self.cells else 0
+
+    def csv_text(self, approximate: Sequence[str], evaluation: Callable[..., Any] | None) -> str:
+        """The rows as CSV lines with the trailing cells appended
+        (:func:`~graphcost.count.records.trailing_cells`): the bytes ``csv.writer`` writes for
+        the rows, formatted a chunk at a time.
+
+        ``evaluation`` is called with each row's symbol values (a tuple, in column order);
+        ``None`` leaves the cell empty on every row (the cost is unknown).
+        Only the ``approximate`` cell can need quoting (its edge names may hold ``"``); it is
+        the same on every row, so ``csv`` quotes it once.
+        """
+        count = len(self)
+        if not count:
+            return ""
+        symbols = self.cells[: self.symbols]
+        symbol_rows = zip(*symbols, strict=True) if symbols else [()] * count
+        if evaluation is None:
+            evaluations: list[Any] = [""] * count
+        else:
+            evaluations = ["" if (v := evaluation(row)) is None else v for row in symbol_rows]
+        approximate_text = trailing_cells(approximate, None)[0]
+        if len(self.cells) > self.symbols + len(COUNT_COLUMNS):  # strategy names: csv quotes
+            rows = zip(*self.cells, [approximate_text] * count, evaluations, strict=True)
+            return _csv_text(rows)
+        cell = _csv_text([[approximate_text, ""]])[:-2]  # a lone empty field would be ""
+        line = "%s," * len(self.cells) + cell.replace("%", "%%") + ",%s\n"
+        flat = itertools.chain.from_iterable(zip(*self.cells, evaluations, strict=True))
+        return (line * count) % tuple(flat)
+
+
+def _csv_text(rows: Iterable[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
 
 
 def run_sweep(
@@ -129,24 +191,35 @@ def _block_chunk(
         plan.graph.sizes(plan.point(first))  # raises the SizeError that names the block
         raise SizeError(f"a size is not a positive integer at {plan.point(first)}")
     symbol_lists = [columns[name][ok].tolist() for name in plan.symbols]
-    fm, fa, bm, ba = (array.tolist() for array in result.counts)
+    counts = [array.tolist() for array in result.counts]
     speedups = _speedup_cells(result.counts[0], result.counts[2])
-    rows = list(zip(*symbol_lists, fm, fa, bm, ba, speedups, strict=True))
-    return SweepChunk(rows, count, skipped)
+    return SweepChunk([*symbol_lists, *counts, speedups], count, skipped, len(plan.symbols))
 
 
 def _speedup_cells(forward: np.ndarray, backward: np.ndarray) -> list[str]:
-    """``speedup_cell`` for every point; vectorised while the ints are exact as floats."""
+    """``speedup_cell`` for every point, without a Python call per point.
+
+    The quotient is correctly rounded either way: one IEEE division while both ints are exact
+    as floats, else Python's int / int (``operator.truediv``), which rounds correctly too.
+    """
+    if (backward == 0).any():
+        return [
+            speedup_cell(f, b) for f, b in zip(forward.tolist(), backward.tolist(), strict=True)
+        ]
     if (
         forward.dtype == np.int64
         and largest_magnitude(forward) < _FLOAT_EXACT
         and largest_magnitude(backward) < _FLOAT_EXACT
-        and (backward != 0).all()
     ):
-        # Both exactly representable: one IEEE division is the correctly rounded quotient.
-        ratio = forward.astype(np.float64) / backward.astype(np.float64)
-        return [repr(value) for value in ratio.tolist()]
-    return [speedup_cell(f, b) for f, b in zip(forward.tolist(), backward.tolist(), strict=True)]
+        quotients = (forward.astype(np.float64) / backward.astype(np.float64)).tolist()
+    else:
+        try:
+            quotients = list(map(operator.truediv, forward.tolist(), backward.tolist()))
+        except OverflowError:  # beyond float range: speedup_cell says "inf"
+            return [
+                speedup_cell(f, b) for f, b in zip(forward.tolist(), backward.tolist(), strict=True)
+            ]
+    return list(map(repr, quotients))
 
 
 @dataclass(frozen=True)
@@ -208,10 +281,11 @@ def _run_per_point(
     for row in map_ordered(
         task, plan.points(), jobs=jobs, scheduler=scheduler, chunksize=chunksize
     ):
+        symbols = len(plan.symbols)
         if row is None:
-            yield SweepChunk([], 1, 1)
+            yield SweepChunk([], 1, 1, symbols)
         else:
-            yield SweepChunk([row], 1, 0)
+            yield SweepChunk.of_rows([row], 1, 0, symbols)
 
 
 def sweep_rows(plan: SweepPlan, **options: Any) -> tuple[list[tuple[Any, ...]], int]:

@@ -304,10 +304,12 @@ class Graph:
     def _check_patterns(self, shapes: list[tuple[Any, ...]], equal: Any) -> None:
         """Raise a :class:`SizeError` where an edge pairs two dimensions of unequal sizes."""
         given = self.edges.pattern or (None,) * len(self.edges)
-        patterns = self.edge_patterns
-        for e in range(len(self.edges)):
-            if not self.edges.diag[e] and given[e] is None:
-                continue
+        checked = self.edges.diag.copy()  # only diag edges and signatures pair dimensions
+        if self.edges.pattern:
+            checked |= np.array([p is not None for p in given], dtype=bool)
+        edges = np.flatnonzero(checked).tolist()
+        patterns = self.edge_patterns if edges else ()  # a Pattern per edge: only if needed
+        for e in edges:
             a, b = int(self.edges.src[e]), int(self.edges.dst[e])
             for ds, dt in patterns[e].paired:
                 if not equal(shapes[a][ds], shapes[b][dt]):

@@ -165,8 +165,9 @@ def expand(
     single = (size_array[edges.src] == 1) & (size_array[edges.dst] == 1)
     src_parts = [offsets[edges.src[single]].astype(index_type)]
     dst_parts = [offsets[edges.dst[single]].astype(index_type)]
-    patterns = node_patterns(graph)
-    for e in np.flatnonzero(~single).tolist():
+    blocks = np.flatnonzero(~single).tolist()
+    patterns = node_patterns(graph) if blocks else ()  # a Pattern per edge: only if needed
+    for e in blocks:
         a, b = int(edges.src[e]), int(edges.dst[e])
         first, second = node_pairs(patterns[e], shapes[a], shapes[b])
         src_parts.append((first + offsets[a]).astype(index_type))

@@ -277,6 +277,13 @@ class CsvRowFile:
             self._emit(_csv_text(rows))
             self.rows_written += len(rows)
 
+    def write_text(self, text: str, rows: int) -> None:
+        """Append ``rows`` complete lines already formatted as CSV (``text`` ends in a newline),
+        as :meth:`write` would; a sweep formats its rows a chunk at a time."""
+        if rows:
+            self._emit(text)
+            self.rows_written += rows
+
     def _emit(self, text: str) -> None:
         if self._descriptor is None:
             text, self._header = self._header + text, ""
