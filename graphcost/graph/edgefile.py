@@ -24,8 +24,14 @@ from graphcost.graph.quoting import quote
 from graphcost.graph.signature import Pattern, read_kind
 
 EDGE_KINDS = ("full", "diag")
-#: The largest edge file read (~5 million edges; reading takes ~25 bytes of memory per byte).
-MAX_EDGE_FILE_BYTES = 64 << 20
+#: The largest edge file read: plain ``from,to`` lines are read a chunk at a time (about two
+#: bytes of memory per byte of file, then 21 bytes per edge), up to ~80 million edges.
+MAX_EDGE_FILE_BYTES = 1 << 30
+#: The largest edge file the general reader takes (comments, blank lines, a kind column,
+#: whitespace): it holds every field as a string (~25 bytes of memory per byte).
+MAX_GENERAL_EDGE_FILE_BYTES = 64 << 20
+#: Characters of a plain edge file turned into node indices at once (bounds the strings alive).
+_CHUNK_CHARS = 1 << 22
 #: What an edge file outside the graph file's folder shows of a line it cannot read.
 _NOT_QUOTED = "the line is not quoted: the edge file is outside the graph file's folder"
 #: Line starts that send an edge-file line to the careful path (blank, comment, indented).
@@ -69,6 +75,14 @@ def read_edge_file(
         edges = Edges(*simple)
         check_duplicates(edges, blocks, where)
         return edges
+    if len(text) > MAX_GENERAL_EDGE_FILE_BYTES:
+        raise GraphFileError(
+            f"edge file of {len(text) / 2**20:.0f} MB is not plain 'from,to' lines (over "
+            f"{MAX_GENERAL_EDGE_FILE_BYTES >> 20} MB, only those are read)",
+            path=where,
+            fix="write exactly one 'from,to' per line with a \\n line break: no blank lines, "
+            "comments, spaces or third column",
+        )
     # The general path: a flat list of fields (no per-line lists: their garbage-collector
     # cost dominated) and one dict lookup per name; whitespace, comments, headers and errors
     # take a slower path only where they occur.
@@ -152,34 +166,64 @@ def _read_simple_edges(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """The common edge file, fast: exactly ``from,to`` on every line, an optional header.
 
-    Returns ``None`` (the general reader takes over) on anything else: blank, comment or
-    indented lines, ``\r`` or other line breaks, a third column, or a name not found as is.
+    Read a chunk of :data:`_CHUNK_CHARS` characters at a time, so that the names alive as
+    strings stay bounded whatever the file's size. Returns ``None`` (the general reader takes
+    over) on anything else: blank, comment or indented lines, ``\r`` or other line breaks, a
+    third column, or a name not found as is.
     """
-    body = text[:-1] if text.endswith("\n") else text
-    if not body or body[0] in " \t#\n" or any(mark in body for mark in _NOT_SIMPLE):
+    end = len(text) - 1 if text.endswith("\n") else len(text)
+    if not end or text[0] in " \t#\n" or any(mark in text[:end] for mark in _NOT_SIMPLE):
         return None
-    raw = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
-    breaks = np.flatnonzero(raw == ord("\n"))
-    commas = np.flatnonzero(raw == ord(","))
-    per_line = np.diff(np.searchsorted(commas, np.r_[breaks, raw.size]), prepend=0)
-    if not np.all(per_line == 1):
-        return None
-    flat = body.replace("\n", ",").split(",")
-    first = 1 if [flat[0].strip(), flat[1].strip()] in (["from", "to"], ["source", "target"]) else 0
-    ends = []
-    for column in (0, 1):
-        names = flat[2 * first + column :: 2]
+    first_break = text.find("\n", 0, end)
+    head = text[: first_break if first_break >= 0 else end].split(",")
+    header = [f.strip() for f in head] in (["from", "to"], ["source", "target"])
+    start = (first_break + 1 if first_break >= 0 else end) if header else 0
+    count = text.count("\n", start, end) + 1 if start < end else 0
+    src = np.empty(count, dtype=np.int64)
+    dst = np.empty(count, dtype=np.int64)
+    filled = 0
+    while start < end:
+        stop = text.find("\n", min(start + _CHUNK_CHARS, end), end)
+        stop = end if stop < 0 else stop
+        chunk = text[start:stop]
+        if not _one_comma_per_line(chunk):
+            return None
+        fields = chunk.replace("\n", ",").split(",")
+        del chunk
+        lines = len(fields) // 2
         try:
-            ends.append(np.fromiter(map(index.__getitem__, names), np.int64, count=len(names)))
+            src[filled : filled + lines] = np.fromiter(
+                map(index.__getitem__, fields[0::2]), np.int64, count=lines
+            )
+            dst[filled : filled + lines] = np.fromiter(
+                map(index.__getitem__, fields[1::2]), np.int64, count=lines
+            )
         except KeyError:
             return None
-    lines = np.arange(first + 1, len(per_line) + 1, dtype=np.int64)
-    return ends[0], ends[1], np.zeros(len(lines), dtype=bool), lines
+        filled += lines
+        start = stop + 1
+    line_type = np.int32 if count + 2 < 2**31 else np.int64
+    numbers = np.arange(1 + header, count + 1 + header, dtype=line_type)
+    return src, dst, np.zeros(count, dtype=bool), numbers
+
+
+def _one_comma_per_line(chunk: str) -> bool:
+    raw = np.frombuffer(chunk.encode("utf-8"), dtype=np.uint8)
+    breaks = np.flatnonzero(raw == ord("\n"))
+    commas = np.flatnonzero(raw == ord(","))
+    if len(commas) != len(breaks) + 1:
+        return False
+    # Exactly one comma per line: the k-th comma lies between the (k-1)-th and k-th break.
+    return bool(np.all(commas[:-1] < breaks) and np.all(commas[1:] > breaks))
 
 
 def check_duplicates(edges: Edges, blocks: list[Block], path: str | None) -> None:
     """Refuse an edge given twice, naming both lines (``GraphValidationError``)."""
     if not len(edges):
+        return
+    code = edges.src * len(blocks) + edges.dst
+    code.sort()  # in place: no index array unless an edge is repeated
+    if not np.any(code[1:] == code[:-1]):
         return
     code = edges.src * len(blocks) + edges.dst
     order = np.argsort(code, kind="stable")

@@ -186,8 +186,11 @@ CASES: dict[str, Case] = {
     "YAML edge list of 1.7 MB": Case(
         _graph(_big_yaml_edges()), ["more than the 8,388,608", "E: {file: edges.csv}"]
     ),
-    "edge file of 65 MiB": Case(
-        _edges(lambda f: _sparse(f, "e.csv", 65 << 20)), ["more than the 67,108,864"]
+    "edge file of 65 MiB, not plain lines": Case(
+        _edges(lambda f: _sparse(f, "e.csv", 65 << 20)), ["not plain 'from,to' lines", "64 MB"]
+    ),
+    "edge file of 1 GiB + 1 byte": Case(
+        _edges(lambda f: _sparse(f, "e.csv", (1 << 30) + 1)), ["more than the 1,073,741,824"]
     ),
     "order file of 17 MiB": Case(_order(lambda f: _sparse(f, "o.txt", 17 << 20)), ["order file"]),
     # -- no content from outside the graph's folder -------------------------------------------
