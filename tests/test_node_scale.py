@@ -85,6 +85,11 @@ def test_levels_and_reach_on_both_paths(n: int, m: int, seed: int) -> None:
             dag.NARROW_FRONTIER, dag.NARROW_LEVEL_EDGES = saved
         assert levels.level.tolist() == expected
         assert forward.tolist() == reached(n, src, dst, seeds.tolist(), reverse=False)
+        for reverse, counts in ((False, forward), (True, backward)):
+            anyone = dag.reach_counts(
+                n, src, dst, levels.level, seeds, reverse=reverse, any_seed=True
+            )
+            assert anyone.tolist() == (counts > 0).astype(int).tolist()
         assert backward.tolist() == reached(n, src, dst, seeds.tolist(), reverse=True)
         results.append((levels.order.tolist(), forward.tolist(), backward.tolist()))
     assert results[0] == results[1]

@@ -161,6 +161,7 @@ def reach_counts(
     seeds: np.ndarray,
     *,
     reverse: bool = False,
+    any_seed: bool = False,
 ) -> np.ndarray:
     """For every vertex, how many seed vertices reach it (or, reversed, it reaches).
 
@@ -179,6 +180,9 @@ def reach_counts(
         The vertices to track (the inputs, or for ``reverse`` the outputs).
     reverse
         Count descendants among the seeds instead of ancestors.
+    any_seed
+        Only whether some seed is reached (1 or 0): one bit per vertex instead of one per
+        seed, so much cheaper for many seeds.
 
     Returns
     -------
@@ -197,22 +201,22 @@ def reach_counts(
     """
     src, dst = _indices(src), _indices(dst)
     depth = int(level.max()) + 1 if n else 0
+    seed_index = np.zeros(len(seeds), dtype=np.int64) if any_seed else np.arange(len(seeds))
     if len(src) < NARROW_LEVEL_EDGES * depth:
-        return _reach_sequentially(n, src, dst, level, seeds, reverse)
-    words = max(1, (len(seeds) + 63) // 64)
+        return _reach_sequentially(n, src, dst, level, seeds, seed_index, reverse)
+    words = max(1, (int(seed_index.max(initial=0)) + 64) // 64)
     bits = np.zeros((n, words), dtype=np.uint64)
-    seed_index = np.arange(len(seeds))
     bits[seeds, seed_index // 64] |= np.left_shift(
         np.uint64(1), (seed_index % 64).astype(np.uint64)
     )
     if len(src):
-        src = np.asarray(src, dtype=np.int64)
-        dst = np.asarray(dst, dtype=np.int64)
         # Edges are grouped by the level of the vertex they update; that vertex is the key.
         key, other = (src, dst) if reverse else (dst, src)
         key_level = level[key]
         order = np.lexsort((key, -key_level if reverse else key_level))
-        key, other, key_level = key[order], other[order], key_level[order]
+        key_level = key_level[order]
+        key, other = key[order], other[order]
+        del order
         group_starts = np.flatnonzero(np.r_[True, key_level[1:] != key_level[:-1]])
         group_ends = np.r_[group_starts[1:], len(key)]
         for start, end in zip(group_starts, group_ends, strict=True):
@@ -241,7 +245,13 @@ def _or_into(bits: np.ndarray, key: np.ndarray, other: np.ndarray, words: int) -
 
 
 def _reach_sequentially(
-    n: int, src: np.ndarray, dst: np.ndarray, level: np.ndarray, seeds: np.ndarray, reverse: bool
+    n: int,
+    src: np.ndarray,
+    dst: np.ndarray,
+    level: np.ndarray,
+    seeds: np.ndarray,
+    seed_index: np.ndarray,
+    reverse: bool,
 ) -> np.ndarray:
     """:func:`reach_counts` one vertex at a time in topological order, Python ints as bitsets:
     linear in the edges however many levels there are."""
@@ -250,7 +260,7 @@ def _reach_sequentially(
     starts = indptr.tolist()
     view = memoryview(grouped.astype(np.int64, copy=False))
     bits = [0] * n
-    for i, seed in enumerate(np.asarray(seeds).tolist()):
+    for seed, i in zip(np.asarray(seeds).tolist(), seed_index.tolist(), strict=True):
         bits[seed] |= 1 << i
     get = bits.__getitem__
     order = np.argsort(level, kind="stable")

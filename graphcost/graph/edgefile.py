@@ -172,7 +172,7 @@ def _read_simple_edges(
     third column, or a name not found as is.
     """
     end = len(text) - 1 if text.endswith("\n") else len(text)
-    if not end or text[0] in " \t#\n" or any(mark in text[:end] for mark in _NOT_SIMPLE):
+    if not end or text[0] in " \t#\n" or any(text.find(m, 0, end) >= 0 for m in _NOT_SIMPLE):
         return None
     first_break = text.find("\n", 0, end)
     head = text[: first_break if first_break >= 0 else end].split(",")

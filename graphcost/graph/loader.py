@@ -306,8 +306,8 @@ def unreachable_warnings(graph: Graph) -> list[str]:
     src, dst = graph.edges.src, graph.edges.dst
     inputs = np.array(graph.blocks_with_role(INPUT), dtype=np.int64)
     outputs = np.array(graph.blocks_with_role(OUTPUT), dtype=np.int64)
-    from_input = reach_counts(count, src, dst, graph.level, inputs) > 0
-    to_output = reach_counts(count, src, dst, graph.level, outputs, reverse=True) > 0
+    from_input = reach_counts(count, src, dst, graph.level, inputs, any_seed=True) > 0
+    to_output = reach_counts(count, src, dst, graph.level, outputs, reverse=True, any_seed=True) > 0
     warnings = []
     unreached = [
         b.name for i, b in enumerate(graph.blocks) if not from_input[i] and b.role != INPUT
