@@ -9,6 +9,7 @@ the point is an :class:`~graphcost.errors.EvaluationError` naming the node.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,6 +103,7 @@ def evaluate(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> list[np.n
             values[block] = np.asarray(inputs[block], dtype=float)
             continue
         definition = model.definitions[block]
+        arguments: tuple[np.ndarray, ...] = ()
         with np.errstate(all="ignore"):
             if definition.op is not None:
                 total = np.zeros(model.sizes[block])
@@ -112,8 +114,9 @@ def evaluate(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> list[np.n
                 result = total
             else:
                 kernel = _kernel(model, block)
-                result = kernel.value(*(values[p] for p in definition.parents))
-        values[block] = _finite(model, block, result, "value")
+                arguments = tuple(values[p] for p in definition.parents)
+                result = kernel.value(*arguments)
+        values[block] = _finite(model, block, result, "value", arguments=arguments)
     return values
 
 
@@ -197,10 +200,22 @@ def _layer_rows(
 
 
 def _finite(
-    model: NumericModel, block: int, result: Any, what: str, parent: int | None = None
+    model: NumericModel,
+    block: int,
+    result: Any,
+    what: str,
+    parent: int | None = None,
+    arguments: tuple[np.ndarray, ...] = (),
 ) -> np.ndarray:
-    vector = np.broadcast_to(np.asarray(result, dtype=float), (model.sizes[block],)).copy()
-    if not np.all(np.isfinite(vector)):
+    array, shape = np.asarray(result, dtype=float), (model.sizes[block],)
+    if array.shape != shape:
+        vector = np.broadcast_to(array, shape).copy()
+    elif array.base is None and not any(array is a for a in arguments):
+        vector = array  # a new array the kernel made: nobody else holds it
+    else:
+        vector = array.copy()  # one of its arguments (∂(x·w)/∂x is w) or a view of one
+    # v·v is finite only if every entry is (one BLAS call); if it overflows, look entry by entry.
+    if not math.isfinite(vector @ vector) and not np.isfinite(vector).all():
         raise _not_finite(model, block, what, parent, "at this point")
     return vector
 
@@ -238,18 +253,19 @@ def local_jacobians(model: NumericModel, values: list[np.ndarray]) -> list[Local
     """The factor ∂g_v/∂α_w of every edge at the point ``values``, in edge order."""
     edges = model.graph.edges
     factors = []
-    for src, dst, diag in zip(
-        edges.src.tolist(), edges.dst.tolist(), edges.diag.tolist(), strict=True
-    ):
-        definition = model.definitions[dst]
-        if definition.op is not None:
-            factors.append(_layer_factor(model, values, src, dst, diag))
-            continue
-        kernel = _kernel(model, dst)
-        position = definition.parents.index(src)
-        with np.errstate(all="ignore"):
-            raw = kernel.partials[position](*(values[p] for p in definition.parents))
-        vector = _finite(model, dst, raw, "derivative", src)
-        # A full edge between single nodes carries its partial as a 1 × 1 matrix.
-        factors.append(LocalJacobian(src, dst, diag, vector if diag else vector.reshape(1, 1)))
+    with np.errstate(all="ignore"):  # once: a non-finite partial is caught by _finite
+        for src, dst, diag in zip(
+            edges.src.tolist(), edges.dst.tolist(), edges.diag.tolist(), strict=True
+        ):
+            definition = model.definitions[dst]
+            if definition.op is not None:
+                factors.append(_layer_factor(model, values, src, dst, diag))
+                continue
+            kernel = _kernel(model, dst)
+            position = definition.parents.index(src)
+            arguments = tuple(values[p] for p in definition.parents)
+            raw = kernel.partials[position](*arguments)
+            vector = _finite(model, dst, raw, "derivative", src, arguments)
+            # A full edge between single nodes carries its partial as a 1 × 1 matrix.
+            factors.append(LocalJacobian(src, dst, diag, vector if diag else vector.reshape(1, 1)))
     return factors

@@ -101,7 +101,13 @@ def _propagate(
             source = sens[w]
             assert source is not None  # visited earlier: ``order`` is topological
             multiplications += step.through(source, kind, factor, transposed)
-        sens[v] = merge(size, step.pieces, step.diagonal, offsets, sizes, step.rows, step.spread)
+        if len(step.pieces) == 1 and not (step.diagonal or step.rows or step.spread):
+            cols, matrix = step.pieces[0]  # what merge returns for one piece, without its work
+            sens[v] = Sensitivity(cols, matrix, {})
+        else:
+            sens[v] = merge(
+                size, step.pieces, step.diagonal, offsets, sizes, step.rows, step.spread
+            )
     return sens, multiplications, offsets, total
 
 
@@ -192,14 +198,19 @@ def recursion(
     sens, count, offsets, width = _propagate(
         order[::-1] if reverse else order, model.sizes, incoming, seeds, transposed=reverse
     )
+    # A block fed by a seed may hold that seed's factor (a parameter) as its Δ: copied. Every
+    # other Δ is a product made by this recursion, handed over as it is.
+    fed = {v for v, edges in enumerate(incoming) if any(w in offsets for w, _, _ in edges)}
     deltas = [
-        _identity(size, width, offsets[b]) if b in offsets else dense(sens[b], size, width, offsets)
+        _identity(size, width, offsets[b])
+        if b in offsets
+        else _dense(sens[b], size, width, offsets, copy=b in fed)
         for b, size in enumerate(model.sizes)
     ]
     if not reverse:
-        jacobian = np.vstack([deltas[b] for b in model.outputs])
+        jacobian = _stacked([deltas[b] for b in model.outputs])
     elif independent:
-        jacobian = np.vstack([deltas[b] for b in independent]).T
+        jacobian = _stacked([deltas[b].T for b in independent], axis=1)
     else:
         jacobian = np.zeros((width, 0))
     return Propagation(mode, values, deltas, jacobian, count, independent)
@@ -217,6 +228,21 @@ def _reached(model: NumericModel, factors: list[LocalJacobian], seeds: list[int]
                 reached.add(child)
                 stack.append(child)
     return reached
+
+
+def _dense(
+    sens: Sensitivity | None, size: int, width: int, offsets: dict[int, int], *, copy: bool
+) -> np.ndarray:
+    """:func:`dense`, with the common case first: dense over every seed column, in order."""
+    if sens is not None and len(sens.cols) == width and not (sens.diag or sens.rows or sens.spread):
+        # cols is then 0, 1, …, width − 1 (sorted, unique); a copy keeps the layout it has.
+        return sens.dense.copy(order="K") if copy else sens.dense
+    return dense(sens, size, width, offsets)
+
+
+def _stacked(blocks: list[np.ndarray], axis: int = 0) -> np.ndarray:
+    """The blocks' Δ side by side (a new array); one block is copied in its own layout."""
+    return blocks[0].copy(order="K") if len(blocks) == 1 else np.concatenate(blocks, axis=axis)
 
 
 def _identity(size: int, width: int, offset: int) -> np.ndarray:
