@@ -178,11 +178,13 @@ def cli() -> None:
 
     \b
     Examples:
-      graphcost analyze graphs/exercise-4b.yaml
-      graphcost analyze graphs/exercise-4b.yaml --set n=300 --format json
-      graphcost show graphs/small.yaml
+      graphcost examples
+      graphcost analyze example:exercise-4b
+      graphcost analyze example:exercise-4b --set n=300 --format json
+      graphcost analyze graphs/exercise-4b.yaml --explain
 
-    The graph file format is described in the README.
+    example:NAME is a shipped graph (graphcost examples lists them); the graph file format is
+    described in the README.
     """
 
 
