@@ -88,6 +88,15 @@ def test_an_onnx_example_is_imported() -> None:
     assert by_name.stdout == by_path.stdout
 
 
+def test_import_onnx_takes_an_example() -> None:
+    pytest.importorskip("onnx")
+    runner = CliRunner()
+    by_name = runner.invoke(cli, ["import", "onnx", "example:onnx/mlp.onnx"])
+    by_path = runner.invoke(cli, ["import", "onnx", str(GRAPHS / "onnx" / "mlp.onnx")])
+    assert by_name.exit_code == 0, by_name.stderr
+    assert by_name.stdout == by_path.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -137,10 +137,14 @@ def import_onnx(model: str, wrt: str | None, output: str | None) -> None:
     Examples:
       graphcost import onnx graphs/onnx/mlp.onnx
       graphcost import onnx graphs/onnx/mlp.onnx --wrt params -o mlp-params.yaml
+      graphcost import onnx example:onnx/mlp.onnx
     """
+    from graphcost.cli.examples import example_path, is_example
     from graphcost.importers.onnxmodel import graph_from_onnx
     from graphcost.report.writers import protect_input
 
+    if is_example(model):  # example:onnx/mlp.onnx, the installed copy
+        model = example_path(model)
     protect_input(model)
     data = graph_from_onnx(model, wrt=wrt or "inputs")
     _say(data)
