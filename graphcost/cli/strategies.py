@@ -221,6 +221,7 @@ SEARCH_BUDGET_OPTIONS = (
         hidden=True,
         expose_value=False,
         callback=_old_seed,
+        help="Deprecated spelling of --search-seed (warns).",
     ),
     click.option(
         "--time-limit",
