@@ -303,19 +303,11 @@ JSON_COMMANDS = [c for c in COMMANDS if (SCHEMAS / f"{c[0]}.schema.json").exists
     ["sweep", str((GRAPHS / "exercise-4b-general.yaml").relative_to(ROOT)), "--over", "V=10:20:10"],
     ["trace", str((GRAPHS / "seed-004-expression.yaml").relative_to(ROOT)), "--mode", "forward"],
 ]
-#: check.py writes "" for a count check's relative error (CSV's empty cell); JSON wants null.
-_CHECK_EMPTY = pytest.mark.xfail(
-    strict=True, reason="cli/check.py: rel_error '' should be None (CSV still writes '')"
-)
 
 
 @pytest.mark.parametrize(
     "command",
-    [
-        pytest.param(c, marks=_CHECK_EMPTY) if c[0] == "check" and "--expect" not in c else c
-        for c in JSON_COMMANDS
-        if not (c[0] == "check" and "--expect" in c)
-    ],
+    [c for c in JSON_COMMANDS if not (c[0] == "check" and "--expect" in c)],
     ids=command_id,
 )
 def test_json_output_matches_its_schema(runner, command: list[str]) -> None:

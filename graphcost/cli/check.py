@@ -293,7 +293,7 @@ def check_report(
             {
                 "check": f"{schedule} multiplications",
                 "abs_error": abs(done - expected),
-                "rel_error": "",
+                "rel_error": None,
                 "tolerance": 0,
                 "result": verdict,
             }
