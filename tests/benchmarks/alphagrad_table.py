@@ -15,7 +15,7 @@ Per task (``graphs/benchmarks/tensor/<task>.yaml``, imported from the trace file
 - AlphaGrad's best order, its published count and graphcost's re-scoring of it
   (:func:`graphcost.eliminate.graphax.rescore`: pruned equations dropped, unnamed vertices
   appended in forward order);
-- ``graphcost analyze FILE -s search --time-limit 60 -j 2 --seed 0 --format json`` (the real
+- ``graphcost analyze FILE -s search --time-limit 60 -j 2 --search-seed 0 --format json`` (the real
   command), and the proven lower bound: the one ``search`` reports (node-level graphs), else
   the node-level min-cut bound of the expanded graph
   (:func:`graphcost.eliminate.bound.lower_bound`), which bounds every block order too, as a
@@ -106,7 +106,7 @@ def run_search(path: Path, seconds: float = SEARCH_SECONDS) -> dict:
             str(seconds),
             "-j",
             str(JOBS),
-            "--seed",
+            "--search-seed",
             str(SEED),
             "--format",
             "json",
