@@ -117,6 +117,8 @@ def expansion_size(
             )
         )
         return sum(sizes), total_edges
+    if max(sizes, default=0) == 1:  # a node-level graph: nothing to expand
+        return len(sizes), len(edges)
     if max(sizes, default=0) < 2**31:  # each product < 2**62: int64 is exact per edge
         size_array = np.array(sizes, dtype=np.int64)
         first, second = size_array[edges.src], size_array[edges.dst]
@@ -157,10 +159,21 @@ def expand(
         )
     if shapes is None:
         shapes = vector_shapes(graph, sizes)
+    index_type = np.int32 if nodes < 2**31 else np.int64
+    if max(sizes, default=0) == 1 and not graph.is_shaped:  # node level: edges are node edges
+        return NodeGraph(
+            graph=graph,
+            sizes=list(sizes),
+            offsets=np.arange(len(sizes) + 1, dtype=np.int64),
+            role=graph.role_codes,
+            src=graph.edges.src.astype(index_type),
+            dst=graph.edges.dst.astype(index_type),
+            level=graph.level,
+            shapes=[tuple(shape) for shape in shapes],
+        )
     size_array = np.array(sizes, dtype=np.int64)
     offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(size_array, out=offsets[1:])
-    index_type = np.int32 if nodes < 2**31 else np.int64
     edges = graph.edges
     single = (size_array[edges.src] == 1) & (size_array[edges.dst] == 1)
     src_parts = [offsets[edges.src[single]].astype(index_type)]
