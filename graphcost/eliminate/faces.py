@@ -1,0 +1,322 @@
+"""Face elimination on the dual (line) graph, scored by the same convention as vertices and edges.
+
+Naumann (Math. Prog. 99, 2004; Griewank & Walther, *Evaluating Derivatives*, 2nd ed., §10.2):
+the dual graph has one vertex per edge (i, j) of the computational graph, holding its partial
+c_ij, plus a source per input and a sink per output; a dual edge joins (i, j) to (j, k) — a
+*face*. Eliminating the face (a, b) of two non-artificial dual vertices (an *intermediate* face)
+
+1. multiplies c_b · c_a (one multiplication). If a dual vertex k exists with exactly the
+   predecessors of a and the successors of b, the product is added to c_k (*absorption*, one
+   addition); otherwise a new vertex with those predecessors and successors is created
+   (*fill-in*);
+2. removes the face (a, b);
+3. removes a if it has no successor left, and b if it has no predecessor left.
+
+A partial that no input reaches, or that reaches no output, is removed from the start: its
+products would be wasted. (The vertex and edge engines count such products, as the backward
+and forward recursions do; on graphs where every intermediate lies on an input–output path the
+three families agree exactly.)
+
+The elimination ends when no intermediate face is left: every dual vertex then joins a source
+to a sink and carries one Jacobian entry. Front-eliminating the edge (i, j) is eliminating every
+face ((i, j), (j, k)); back-eliminating it, every face ((h, i), (i, j)); so face sequences
+include every edge sequence and vertex order at the same cost (tested), and can be strictly
+cheaper (``graphs/witness-face.yaml``): a face need not multiply a partial into *all* the edges
+that an edge elimination would.
+
+A face step is the pair of dual-vertex ids (a, b); ids are given in creation order (the graph's
+edges first, in the order of :attr:`EliminationProblem.succs`), so a sequence replays
+deterministically (:func:`eliminate_faces`). Node level only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from graphcost.eliminate.edges import FRONT, EdgeStep, require_node_level
+from graphcost.eliminate.problem import EliminationCost, EliminationProblem
+from graphcost.errors import UsageError
+from graphcost.graph.model import INPUT, OUTPUT
+
+SOURCE, SINK, PARTIAL = "source", "sink", "partial"
+
+
+class FaceEliminationState:
+    """A dual graph part-way through a face elimination.
+
+    Attributes
+    ----------
+    problem
+        The node-level problem.
+    kind, start, end
+        Per dual vertex: ``"source"``, ``"sink"`` or ``"partial"``, and the graph vertices it
+        joins (a source or sink has start = end = its input or output).
+    preds, succs
+        The current dual adjacency (``None`` for a removed vertex).
+    paths
+        With ``track_paths``: per dual vertex the set of graph paths its value sums (the
+        identity that :meth:`key` needs); otherwise empty.
+    steps, multiplications, additions
+        The faces eliminated so far and the running totals.
+
+    Examples
+    --------
+    >>> from graphcost.eliminate.problem import problem_from_edges
+    >>> p = problem_from_edges([("x", "a"), ("a", "y")], inputs=["x"],
+    ...     intermediates=["a"], outputs=["y"])
+    >>> state = FaceEliminationState(p)
+    >>> list(state.options()), state.apply((0, 1)), state.done
+    ([(0, 1)], (1, 0), True)
+    """
+
+    def __init__(self, problem: EliminationProblem, *, track_paths: bool = False) -> None:
+        require_node_level(problem, "face")
+        self.problem = problem
+        self.kind: list[str] = []
+        self.start: list[int] = []
+        self.end: list[int] = []
+        self.preds: list[set[int] | None] = []
+        self.succs: list[set[int] | None] = []
+        self.paths: list[frozenset[tuple[int, ...]]] = []
+        self.track = track_paths
+        self.by_ends: dict[tuple[int, int], set[int]] = {}
+        self.steps: list[tuple[int, int]] = []
+        self.multiplications = 0
+        self.additions = 0
+        edge_id: dict[tuple[int, int], int] = {}
+        for i, out in enumerate(problem.succs):
+            for j in sorted(out):
+                edge_id[i, j] = self._new(PARTIAL, i, j, frozenset({(i, j)}))
+        for v, role in enumerate(problem.roles):
+            if role in (INPUT, OUTPUT):
+                self._new(SOURCE if role == INPUT else SINK, v, v, frozenset())
+        artificial = {(self.kind[d], self.start[d]): d for d in range(len(self.kind))}
+        for (i, j), a in edge_id.items():
+            for k in problem.succs[j]:
+                self._link(a, edge_id[j, k])
+            if problem.roles[i] == INPUT:
+                self._link(artificial[SOURCE, i], a)
+            if problem.roles[j] == OUTPUT:
+                self._link(a, artificial[SINK, j])
+        self._prune(list(edge_id.values()))
+
+    def _prune(self, candidates: list[int]) -> None:
+        """Remove partials that no source or no sink reaches (their products are wasted)."""
+        while candidates:
+            v = candidates.pop()
+            if self.preds[v] is None or self.kind[v] != PARTIAL:
+                continue
+            if not self.preds[v] or not self.succs[v]:
+                candidates.extend(self.preds[v] | self.succs[v])  # type: ignore[operator]
+                self._remove(v)
+
+    def _new(self, kind: str, start: int, end: int, paths: frozenset) -> int:
+        ident = len(self.kind)
+        self.kind.append(kind)
+        self.start.append(start)
+        self.end.append(end)
+        self.preds.append(set())
+        self.succs.append(set())
+        if self.track:
+            self.paths.append(paths)
+        if kind == PARTIAL:
+            self.by_ends.setdefault((start, end), set()).add(ident)
+        return ident
+
+    def _link(self, a: int, b: int) -> None:
+        self.succs[a].add(b)  # type: ignore[union-attr]
+        self.preds[b].add(a)  # type: ignore[union-attr]
+
+    def copy(self) -> FaceEliminationState:
+        """An independent copy (for branching searches)."""
+        twin = FaceEliminationState.__new__(FaceEliminationState)
+        twin.__dict__.update(self.__dict__)
+        twin.kind, twin.start, twin.end = list(self.kind), list(self.start), list(self.end)
+        twin.preds = [None if p is None else set(p) for p in self.preds]
+        twin.succs = [None if s is None else set(s) for s in self.succs]
+        twin.paths = list(self.paths)
+        twin.by_ends = {ends: set(ids) for ends, ids in self.by_ends.items()}
+        twin.steps = list(self.steps)
+        return twin
+
+    def options(self) -> Iterator[tuple[int, int]]:
+        """Every intermediate face now, in id order."""
+        kind = self.kind
+        for a, out in enumerate(self.succs):
+            if out is not None and kind[a] == PARTIAL:
+                for b in sorted(out):
+                    if kind[b] == PARTIAL:
+                        yield a, b
+
+    @property
+    def done(self) -> bool:
+        """Whether no intermediate face is left."""
+        return next(self.options(), None) is None
+
+    def absorber(self, a: int, b: int) -> int | None:
+        """The dual vertex that would absorb the product of face (a, b), if any."""
+        into, out = self.preds[a], self.succs[b]
+        for k in self.by_ends.get((self.start[a], self.end[b]), ()):
+            if self.preds[k] == into and self.succs[k] == out:
+                return k
+        return None
+
+    def apply(self, face: tuple[int, int]) -> tuple[int, int]:
+        """Eliminate the face (a, b); return its (multiplications, additions).
+
+        Raises
+        ------
+        UsageError
+            When (a, b) is not an intermediate face of the current dual graph.
+        """
+        a, b = face
+        count = len(self.kind)
+        if not (
+            0 <= a < count
+            and 0 <= b < count
+            and self.succs[a] is not None
+            and b in self.succs[a]
+            and self.kind[a] == self.kind[b] == PARTIAL
+        ):
+            raise UsageError(
+                f"({a}, {b}) is not an intermediate face at step {len(self.steps) + 1}",
+                fix="a face sequence names dual-vertex pairs present when their turn comes",
+            )
+        k = self.absorber(a, b)
+        paths = frozenset()
+        if self.track:
+            paths = frozenset(p + q[1:] for p in self.paths[a] for q in self.paths[b])
+        if k is None:
+            k = self._new(PARTIAL, self.start[a], self.end[b], paths)
+            for p in self.preds[a]:  # type: ignore[union-attr]
+                self._link(p, k)
+            for s in self.succs[b]:  # type: ignore[union-attr]
+                self._link(k, s)
+            additions = 0
+        else:
+            if self.track:
+                self.paths[k] = self.paths[k] | paths
+            additions = 1
+        self.succs[a].discard(b)  # type: ignore[union-attr]
+        self.preds[b].discard(a)  # type: ignore[union-attr]
+        if not self.succs[a]:
+            self._remove(a)
+        if self.preds[b] is not None and not self.preds[b]:
+            self._remove(b)
+        self.steps.append((a, b))
+        self.multiplications += 1
+        self.additions += additions
+        return 1, additions
+
+    def _remove(self, v: int) -> None:
+        for p in self.preds[v]:  # type: ignore[union-attr]
+            self.succs[p].discard(v)  # type: ignore[union-attr]
+        for s in self.succs[v]:  # type: ignore[union-attr]
+            self.preds[s].discard(v)  # type: ignore[union-attr]
+        self.preds[v] = self.succs[v] = None
+        self.by_ends[self.start[v], self.end[v]].discard(v)
+
+    def key(self) -> frozenset[tuple[Any, Any]]:
+        """The dual graph up to vertex ids (needs ``track_paths``): equal keys, equal futures."""
+        if not self.track:
+            raise ValueError("key() needs a state built with track_paths=True")
+
+        def name(v: int) -> Any:
+            return self.paths[v] if self.kind[v] == PARTIAL else (self.kind[v], self.start[v])
+
+        return frozenset((name(a), name(b)) for a, out in enumerate(self.succs) if out for b in out)
+
+    def dual_vertex(self, i: int, j: int) -> int:
+        """The one live dual vertex joining i to j (as in a state reached by edge steps).
+
+        Raises
+        ------
+        UsageError
+            When there is none or more than one.
+        """
+        ids = self.by_ends.get((i, j), set())
+        if len(ids) != 1:
+            names = self.problem.names
+            raise UsageError(
+                f"{len(ids)} dual vertices join {names[i]} -> {names[j]}",
+                fix="edge steps map to faces only while every edge is one vertex",
+            )
+        return next(iter(ids))
+
+    def edge_step_faces(self, step: EdgeStep) -> list[tuple[int, int]]:
+        """The faces that make up one edge step in the current dual graph (none for an edge
+        on no input-output path: its dual vertex was pruned)."""
+        if not self.by_ends.get((step.src, step.dst)):
+            return []
+        d = self.dual_vertex(step.src, step.dst)
+        if step.direction == FRONT:
+            return [(d, b) for b in sorted(self.succs[d]) if self.kind[b] == PARTIAL]  # type: ignore[arg-type]
+        return [(a, d) for a in sorted(self.preds[d]) if self.kind[a] == PARTIAL]  # type: ignore[arg-type]
+
+    def label(self, face: tuple[int, int]) -> str:
+        """``"x -> a -> y (#0 #3)"``: a face by the graph vertices it passes and its dual ids."""
+        a, b = face
+        names = self.problem.names
+        return f"{names[self.start[a]]} -> {names[self.end[a]]} -> {names[self.end[b]]} (#{a} #{b})"
+
+
+def edge_steps_as_faces(
+    problem: EliminationProblem, steps: Iterable[EdgeStep]
+) -> list[tuple[int, int]]:
+    """The face sequence of an edge sequence (each step's faces, in id order)."""
+    state = FaceEliminationState(problem)
+    for step in steps:
+        for face in state.edge_step_faces(step):
+            state.apply(face)
+    return state.steps
+
+
+def eliminate_faces(problem: EliminationProblem, faces: Iterable[Any]) -> EliminationCost:
+    """Score a face-elimination sequence: the one cost model of the face family.
+
+    Parameters
+    ----------
+    problem
+        A node-level problem.
+    faces
+        Pairs of dual-vertex ids (see :class:`FaceEliminationState`).
+
+    Returns
+    -------
+    EliminationCost
+        ``order`` holds the faces as text (:meth:`FaceEliminationState.label`).
+
+    Raises
+    ------
+    UsageError
+        Block level; a pair that is no intermediate face when its turn comes; a sequence that
+        leaves an intermediate face.
+
+    Examples
+    --------
+    >>> from graphcost.eliminate.problem import problem_from_edges
+    >>> p = problem_from_edges([("x", "a"), ("a", "y"), ("a", "z")], inputs=["x"],
+    ...     intermediates=["a"], outputs=["y", "z"])
+    >>> cost = eliminate_faces(p, [(0, 1), (0, 2)])
+    >>> cost.multiplications, cost.additions, cost.order[0]
+    (2, 0, 'x -> a -> y (#0 #1)')
+    """
+    state = FaceEliminationState(problem)
+    labels = []
+    for face in faces:
+        try:
+            a, b = face
+        except (TypeError, ValueError):
+            raise UsageError(f"a face is a pair of dual-vertex ids, not {face!r}") from None
+        labels.append(
+            state.label((int(a), int(b))) if 0 <= a < len(state.kind) > b >= 0 else str(face)
+        )
+        state.apply((int(a), int(b)))
+    if not state.done:
+        left = next(state.options())
+        raise UsageError(
+            f"the face sequence leaves the face {state.label(left)} uneliminated",
+            fix="eliminate faces until every dual vertex joins a source to a sink",
+        )
+    return EliminationCost(state.multiplications, state.additions, tuple(labels))
