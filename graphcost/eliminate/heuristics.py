@@ -25,10 +25,11 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from graphcost.eliminate.engine import EliminationState, node_engine
+from graphcost.eliminate.engine import BIT_MATRIX_MAX_NODES, EliminationState, node_engine
 from graphcost.eliminate.problem import EliminationProblem
 from graphcost.eliminate.registry import StrategyOptions, StrategyOutcome, register
 from graphcost.errors import GraphFileError, UsageError
@@ -63,20 +64,37 @@ def markowitz(problem: EliminationProblem, options: StrategyOptions) -> Strategy
     """Greedy Markowitz order.
 
     Repeatedly eliminates the vertex whose elimination costs the fewest multiplications in the
-    current graph (|preds|·|succs| at node level), ties broken by D's file order. A heap holds
-    (cost, position, vertex); after each elimination only the neighbours' costs change, so only
-    they get fresh entries, and an entry whose cost is no longer current is skipped when popped.
+    current graph (|preds|·|succs| at node level), ties broken by D's file order.
+
+    On sets (block level, small node-level graphs, and big ones while more vertices are alive
+    than bit matrices hold) a heap holds (cost, position, vertex); after each elimination only
+    the neighbours' costs change, so only they get fresh entries, and an entry whose cost is
+    no longer current is skipped when popped. On bit matrices the minimum is a vectorised
+    argmin. A node-level graph too big for bit matrices starts on sets and moves to bit
+    matrices over the vertices still alive once they fit (:data:`BIT_MATRIX_MAX_NODES`): the
+    greedy steps, which fill the graph in, are cheap there (on sets they cost
+    |preds|·|succs| insertions each). The order is the same on every path (tested).
     """
     _numeric(problem, "markowitz")
-    if node_engine(problem, options.engine) == "bits":
+    engine = node_engine(problem, options.engine, greedy=True)
+    if engine == "bits":
         return StrategyOutcome(tuple(_markowitz_bits(problem)))
+    big = len(problem.names) > BIT_MATRIX_MAX_NODES  # too big for bit matrices at first
+    switch = problem.level == "node" and options.engine == "auto" and big
+    return StrategyOutcome(tuple(_markowitz_sets(problem, switch)))
+
+
+def _markowitz_sets(problem: EliminationProblem, switch: bool) -> list[int]:
     state = EliminationState(problem)
     position = problem.position
     heap = [(state.cost(v), position[v], v) for v in problem.intermediates]
     heapq.heapify(heap)
     done: set[int] = set()
     order: list[int] = []
+    alive = len(problem.names)
     while heap:
+        if switch and alive <= BIT_MATRIX_MAX_NODES and len(order) < len(problem.intermediates):
+            return order + _markowitz_rest_on_bits(problem, state, done)
         cost, _, vertex = heapq.heappop(heap)
         if vertex in done or cost != state.cost(vertex):
             continue
@@ -84,10 +102,31 @@ def markowitz(problem: EliminationProblem, options: StrategyOptions) -> Strategy
         state.eliminate(vertex)
         done.add(vertex)
         order.append(vertex)
+        alive -= 1
         for other in neighbours:
             if other in position and other not in done:
                 heapq.heappush(heap, (state.cost(other), position[other], other))
-    return StrategyOutcome(tuple(order))
+    return order
+
+
+def _markowitz_rest_on_bits(
+    problem: EliminationProblem, state: EliminationState, done: set[int]
+) -> list[int]:
+    """Markowitz on bit matrices over the vertices still alive (renumbered; the intermediates
+    keep their relative D order, so ties go the same way), in the original numbering."""
+    alive = [v for v in range(len(problem.names)) if v not in done]
+    local = {v: i for i, v in enumerate(alive)}
+    rest = [v for v in problem.intermediates if v not in done]
+    sub = replace(
+        problem,
+        names=[problem.names[v] for v in alive],
+        roles=[problem.roles[v] for v in alive],
+        sizes=[1] * len(alive),
+        intermediates=[local[v] for v in rest],
+        preds=tuple(frozenset(local[u] for u in state.preds[v]) for v in alive),
+        succs=tuple(frozenset(local[w] for w in state.succs[v]) for v in alive),
+    )
+    return [alive[v] for v in _markowitz_bits(sub)]
 
 
 def _markowitz_bits(problem: EliminationProblem) -> list[int]:

@@ -152,3 +152,57 @@ def test_a_bad_line_late_in_a_chunked_file_is_named(tmp_path: Path, monkeypatch,
     with pytest.raises(GraphFileError) as error:
         load_graph(graph)
     assert error.value.line == 3
+
+
+def reference_markowitz(problem) -> tuple[list[int], int]:
+    """Plainly: recompute every cost at every step, take the smallest (cost, D position)."""
+    preds = [set(p) for p in problem.preds]
+    succs = [set(s) for s in problem.succs]
+    left, order, total = list(problem.intermediates), [], 0
+    while left:
+        vertex = min(left, key=lambda v: (len(preds[v]) * len(succs[v]), left.index(v)))
+        left.remove(vertex)
+        total += len(preds[vertex]) * len(succs[vertex])
+        for p in preds[vertex]:
+            succs[p] = (succs[p] | succs[vertex]) - {vertex}
+        for s in succs[vertex]:
+            preds[s] = (preds[s] | preds[vertex]) - {vertex}
+        order.append(vertex)
+    return order, total
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(4, 40), m=st.integers(3, 150), seed=st.integers(0, 10**6))
+def test_markowitz_is_the_same_order_on_every_path(n: int, m: int, seed: int) -> None:
+    import graphcost.eliminate.engine as engine
+    import graphcost.eliminate.heuristics as heuristics
+    from graphcost.eliminate.problem import problem_from_edges
+    from graphcost.eliminate.registry import StrategyOptions
+    from graphcost.eliminate.strategies import run_strategy
+
+    src, dst = random_edges(n, m, seed)
+    names = [f"v{i}" for i in range(n)]
+    rng = random.Random(seed)
+    has_in, has_out = set(dst.tolist()), set(src.tolist())
+    inputs = [v for v in range(n) if v not in has_in]
+    outputs = [v for v in range(n) if v not in has_out and v not in inputs]
+    middle = [v for v in range(n) if v not in inputs and v not in outputs]
+    rng.shuffle(middle)  # D's order (the tie-break) is not the index order
+    problem = problem_from_edges(
+        [(names[a], names[b]) for a, b in zip(src.tolist(), dst.tolist(), strict=True)],
+        inputs=[names[v] for v in inputs],
+        intermediates=[names[v] for v in middle],
+        outputs=[names[v] for v in outputs] or ["sink"],
+    )
+    expected, cost = reference_markowitz(problem)
+    orders = []
+    for limit, choice in ((10**9, "sets"), (10**9, "bits"), (0, "auto"), (n // 2, "auto")):
+        saved = engine.BIT_MATRIX_MAX_NODES, heuristics.BIT_MATRIX_MAX_NODES
+        engine.BIT_MATRIX_MAX_NODES = heuristics.BIT_MATRIX_MAX_NODES = limit
+        try:
+            outcome = run_strategy(problem, "markowitz", StrategyOptions(engine=choice))
+        finally:
+            engine.BIT_MATRIX_MAX_NODES, heuristics.BIT_MATRIX_MAX_NODES = saved
+        orders.append([problem.index[name] for name in outcome.cost.order])
+        assert outcome.cost.multiplications == cost
+    assert orders == [expected] * 4
