@@ -120,7 +120,8 @@ def _total(values: np.ndarray) -> Any:
         return exact_sum(values.tolist())
     if values.size == 0:
         return 0
-    if float(np.abs(values).max()) * values.size < 2.0**62:
+    largest = max(abs(int(values.max())), abs(int(values.min())))  # no |values| copy
+    if float(largest) * values.size < 2.0**62:
         return int(values.sum(dtype=np.int64))
     return sum(int(v) for v in values.tolist())
 

@@ -134,7 +134,7 @@ def _finish_sequentially(
     remaining = indegree.tolist()
     levels = level.tolist()
     deepest = [0] * len(remaining)
-    view = memoryview(targets.astype(np.int64, copy=False))
+    view = memoryview(np.ascontiguousarray(targets))  # int32 or int64: no copy
     queue = frontier.tolist()
     for v in queue:
         levels[v] = depth
@@ -266,7 +266,7 @@ def _reach_sequentially(
     key, other = (src, dst) if reverse else (dst, src)
     indptr, grouped = _csr(n, key, other)
     starts = indptr.tolist()
-    view = memoryview(grouped.astype(np.int64, copy=False))
+    view = memoryview(np.ascontiguousarray(grouped))
     bits = [0] * n
     for seed, i in zip(np.asarray(seeds).tolist(), seed_index.tolist(), strict=True):
         bits[seed] |= 1 << i

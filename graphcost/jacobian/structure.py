@@ -279,5 +279,6 @@ def node_structure(nodes: NodeGraph) -> Structure:
         desc=reach_counts(count, nodes.src, nodes.dst, nodes.level, outputs, reverse=True),
         edge_src=nodes.src,
         edge_dst=nodes.dst,
-        edge_count=np.ones(len(nodes.src), dtype=np.int64),
+        # One partial per node-level edge: a read-only view of a single 1 (no 8 bytes per edge).
+        edge_count=np.broadcast_to(np.ones(1, dtype=np.int64), (len(nodes.src),)),
     )
