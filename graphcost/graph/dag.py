@@ -212,11 +212,14 @@ def reach_counts(
     if len(src):
         # Edges are grouped by the level of the vertex they update; that vertex is the key.
         key, other = (src, dst) if reverse else (dst, src)
-        key_level = level[key]
-        order = np.lexsort((key, -key_level if reverse else key_level))
-        key_level = key_level[order]
+        # By (level, key), one integer sort: rank the vertices by level, sort edges by rank.
+        by_level = np.argsort(-level if reverse else level, kind="stable")
+        rank = np.empty(n, dtype=np.int64)
+        rank[by_level] = np.arange(n)
+        order = np.argsort(rank[key], kind="stable")
         key, other = key[order], other[order]
         del order
+        key_level = level[key]
         group_starts = _group_starts(key_level)
         group_ends = np.append(group_starts[1:], len(key))
         for start, end in zip(group_starts, group_ends, strict=True):
