@@ -12,9 +12,10 @@ definitions are ours, written out here:
 ``edge-fill-in``
     The step creating the fewest new edges; ties to fewer multiplications.
 ``edge-search``
-    Randomised greedy restarts (costs perturbed by noise) from the best of the above and of
-    the vertex heuristics' orders expanded into edges; ``--seed``, ``--iterations``,
-    ``--time-limit``.
+    The best of the above, of the vertex heuristics' orders expanded into edges, of *hybrids*
+    (the cheapest vertex heuristic's order for its first t vertices, then greedy
+    ``edge-markowitz``, every t) and of randomised greedy restarts (costs perturbed by noise);
+    ``seed``, ``iterations``, ``time_limit`` (default 10 s, half for hybrids).
 ``edge-optimal``
     Exact for small graphs: Dijkstra over edge sets (:func:`shortest_sequence`), pruned by the
     best heuristic sequence; when the budget (``--time-limit``, 200,000 states) runs out, the
@@ -104,13 +105,43 @@ def best_heuristic(problem: EliminationProblem) -> EdgeEliminationState:
     return min(candidates, key=lambda s: (s.multiplications, s.additions))
 
 
+def prefix_completions(
+    problem: EliminationProblem, order: list[int], deadline: float
+) -> EdgeEliminationState:
+    """The cheapest of: the first t vertices of ``order`` eliminated as edges, the rest by
+    greedy ``edge-markowitz`` steps, for t = |order|, |order| - 1, ... until ``deadline``."""
+    prefix = EdgeEliminationState(problem)
+    states = [prefix.copy()]
+    for vertex in order:
+        for step in prefix.vertex_steps(vertex):
+            prefix.apply(step)
+        states.append(prefix.copy())
+    best = states[-1]
+    key = KEYS["edge-markowitz"]
+    for state in reversed(states[:-1]):
+        if time.perf_counter() > deadline:
+            break
+        while choice := min(state.options(), key=lambda e: key(state, e), default=None):
+            state.apply(choice)
+        if (state.multiplications, state.additions) < (best.multiplications, best.additions):
+            best = state
+    return best
+
+
 @register_family("edge-search", description="randomised greedy edge restarts (seeded)")
 def edge_search(problem: EliminationProblem, options: StrategyOptions) -> FamilyOutcome:
     """Randomised greedy restarts, keeping the cheapest edge sequence."""
     best = best_heuristic(problem)
     rng = random.Random(options.seed)
+    budget = options.time_limit if options.time_limit else 10.0
+    vertex = min(vertex_orders_as_edges(problem), key=lambda s: s.multiplications)
+    order = [step.dst if step.direction == FRONT else step.src for step in vertex.steps]
+    order = list(dict.fromkeys(order))
+    hybrid = prefix_completions(problem, order, time.perf_counter() + budget / 2)
+    if (hybrid.multiplications, hybrid.additions) < (best.multiplications, best.additions):
+        best = hybrid
     iterations = options.iterations if options.iterations is not None else 200
-    deadline = time.perf_counter() + (options.time_limit if options.time_limit else 10.0)
+    deadline = time.perf_counter() + budget / 2
     for round_ in range(iterations):
         if time.perf_counter() > deadline:
             break
