@@ -4,16 +4,18 @@ limits."""
 from __future__ import annotations
 
 import itertools
+import json
 import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graphcost.cli import cli
 from graphcost.eliminate.bound import CutBound, cut_weights, lower_bound
 from graphcost.eliminate.engine import eliminate
 from graphcost.eliminate.exact import MAX_INTERMEDIATES, solve
-from graphcost.eliminate.kernels import BitKernel
+from graphcost.eliminate.kernels import BitKernel, order_cost
 from graphcost.eliminate.problem import elimination_problem, problem_from_edges
 from graphcost.eliminate.registry import STRATEGIES, StrategyOptions
 from graphcost.eliminate.strategies import run_strategy
@@ -214,3 +216,134 @@ def test_optimal_is_not_beaten_by_any_registered_strategy() -> None:
         if strategy.takes_argument or name == "chain":
             continue
         assert best <= run_strategy(problem, name, QUICK).cost.multiplications
+
+
+def all_orders_minimum(edges: set[tuple[str, str]], vertices: list[str]) -> int:
+    """The cheapest multiplications over every order of ``vertices``: each of the n! orders is
+    walked to its end (the plain elimination of ``eliminated``, one step per tree edge, so
+    orders that share a prefix share its steps; nothing is pruned or merged)."""
+    best = None
+
+    def walk(edges: set[tuple[str, str]], rest: list[str], spent: int) -> None:
+        nonlocal best
+        if not rest:
+            best = spent if best is None else min(best, spent)
+            return
+        for j in rest:
+            preds = sum(1 for _, b in edges if b == j)
+            succs = sum(1 for a, _ in edges if a == j)
+            walk(eliminated(edges, [j]), [v for v in rest if v != j], spent + preds * succs)
+
+    walk(set(edges), list(vertices), 0)
+    assert best is not None
+    return best
+
+
+def random_dag(seed: int, intermediates: int, density: float = 0.3):
+    """Two inputs, two outputs, D in topological order; edges drawn with ``density``."""
+    rng = random.Random(seed)
+    names = ["x0", "x1", *[f"v{i}" for i in range(intermediates)], "y0", "y1"]
+    edges = [
+        (a, b)
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        if a[0] != "y" and b[0] != "x" and rng.random() < density
+    ]
+    return problem_from_edges(
+        edges, inputs=names[:2], intermediates=names[2:-2], outputs=names[-2:]
+    ), set(edges)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_optimal_equals_all_orders_with_eight_intermediates(seed: int) -> None:
+    problem, edges = random_dag(seed, 8)
+    result = solve(problem, time_limit=None)
+    names = [problem.names[v] for v in problem.intermediates]
+    assert result.proven_optimal
+    assert result.cost == all_orders_minimum(edges, names)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(2))
+def test_optimal_equals_all_orders_with_ten_intermediates(seed: int) -> None:
+    """10! = 3,628,800 orders walked: a few minutes each (run with -m slow)."""
+    problem, edges = random_dag(100 + seed, 10)
+    result = solve(problem, time_limit=None)
+    names = [problem.names[v] for v in problem.intermediates]
+    assert result.proven_optimal
+    assert result.cost == all_orders_minimum(edges, names)
+
+
+def test_the_bound_never_exceeds_the_optimum_on_200_random_graphs() -> None:
+    """The root bound and a bound proven part-way (one state, then depth first for a moment)
+    against the optimum by enumeration of all orders (5-6 intermediates)."""
+    below = 0
+    for seed in range(200):
+        problem, edges = random_dag(1000 + seed, 5 + seed % 2, density=0.25 + 0.1 * (seed % 3))
+        optimum = all_orders_minimum(edges, [problem.names[v] for v in problem.intermediates])
+        root = lower_bound(problem)
+        assert root <= optimum
+        below += root < optimum
+        topological = problem.topological_order()
+        upper = (order_cost(BitKernel(problem), topological), topological)
+        partial = solve(problem, upper=upper, max_states=1, time_limit=None)
+        assert root <= partial.lower_bound <= optimum <= partial.cost
+    assert below >= 20  # the bound is not simply exact on these graphs
+
+
+def gap_graph(intermediates: int):
+    """The first random DAG whose min-cut bound is below its optimum (so A* has work to do)."""
+    for seed in itertools.count():
+        problem, edges = random_dag(seed, intermediates, density=0.4)
+        result = solve(problem, time_limit=None)
+        if lower_bound(problem) < result.cost:
+            return problem, edges, result
+    raise AssertionError("unreachable: itertools.count() does not end")
+
+
+def test_a_tiny_memory_limit_switches_to_depth_first_and_still_proves_the_optimum() -> None:
+    problem, edges, unlimited = gap_graph(8)
+    assert unlimited.mode == "best-first"
+    tiny = solve(problem, time_limit=None, memory_limit=1)
+    assert tiny.mode == "depth-first"
+    assert tiny.proven_optimal
+    assert tiny.lower_bound == tiny.cost
+    names = [problem.names[v] for v in problem.intermediates]
+    assert tiny.cost == unlimited.cost == all_orders_minimum(edges, names)
+    assert eliminate(problem, tiny.order).multiplications == tiny.cost
+    assert tiny.memory <= unlimited.memory
+
+
+def test_depth_first_out_of_time_keeps_a_proven_bound() -> None:
+    """RoeFlux_1d, depth first from the start for 2 s: the bound is the min-cut bound or
+    above, and the order is the best known, not proven."""
+    problem = elimination_problem(load_graph(GRAPHS / "benchmarks" / "RoeFlux_1d.yaml"))
+    upper = run_strategy(problem, "markowitz")
+    order = [problem.index[n] for n in upper.order]
+    result = solve(problem, upper=(upper.cost.multiplications, order), memory_limit=1, time_limit=2)
+    assert result.mode == "depth-first"
+    assert result.stopped == "time"
+    assert not result.proven_optimal
+    assert lower_bound(problem) <= result.lower_bound < result.cost
+    assert result.expanded > 0
+
+
+def test_the_json_reports_states_per_second_and_memory(tmp_path, runner) -> None:
+    path = tmp_path / "g.yaml"
+    problem, edges, _ = gap_graph(7)
+    names = problem.names
+    path.write_text(
+        "V: [x0, x1]\nD: [" + ", ".join(n for n in names if n[0] == "v") + "]\nD': [y0, y1]\n"
+        "E:\n" + "".join(f"  - [{a}, {b}]\n" for a, b in sorted(edges))
+    )
+    args = ["analyze", str(path), "--strategy", "optimal", "--format", "json"]
+    result = runner.invoke(cli, [*args, "--memory-limit", "1K"])
+    assert result.exit_code == 0, result.stderr
+    search = json.loads(result.stdout)["strategies"]["optimal"]["search"]
+    assert search["mode"] == "depth-first"
+    assert search["memory_limit_bytes"] == 1024
+    assert search["states"] > 0
+    assert search["states_per_second"] > 0
+    bad = runner.invoke(cli, [*args, "--memory-limit", "lots"])
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("Error: --memory-limit must be a size")

@@ -52,6 +52,7 @@ class StrategyRequest:
     scheduler: str | None
     save_order: str | None
     save_for: str = "graphcost"
+    memory_limit: int | None = None
 
     def options(self) -> Any:
         from graphcost.eliminate.registry import StrategyOptions
@@ -62,6 +63,7 @@ class StrategyRequest:
             iterations=self.iterations,
             jobs=self.jobs,
             scheduler=self.scheduler,
+            memory_limit=self.memory_limit,
         )
 
     def require_values(self, unset: Iterable[str]) -> None:
@@ -182,6 +184,15 @@ def _checked_budget(ctx: click.Context, param: click.Parameter, value: Any) -> A
     return value
 
 
+def _memory_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """Option callback: ``--memory-limit`` in bytes (``512M``, ``2G``)."""
+    if value is None:
+        return None
+    from graphcost.eliminate.memory import parse_memory
+
+    return parse_memory(value)
+
+
 def _search_seed(ctx: click.Context, param: click.Parameter, value: int | None) -> int:
     """``--search-seed``, else a seed the deprecated ``--seed`` already set, else 0."""
     return value if value is not None else ctx.params.get("seed", 0)
@@ -266,6 +277,7 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
         scheduler: str | None,
         save_order: str | None,
         save_for: str | None,
+        memory_limit: int | None,
         **kwargs: Any,
     ) -> Any:
         request = None
@@ -289,6 +301,7 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
                 scheduler,
                 save_order,
                 save_for or "graphcost",
+                memory_limit,
             )
         elif save_order is not None:
             raise UsageError("--save-order needs --strategy", fix="e.g. --strategy all")
@@ -309,6 +322,15 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "block by block (--nodes: node by node).",
         ),
         *SEARCH_BUDGET_OPTIONS,
+        click.option(
+            "--memory-limit",
+            callback=_memory_limit,
+            default=None,
+            metavar="SIZE",
+            help="Memory optimal's best-first search may hold, e.g. 512M or 2G (default a quarter "
+            "of the RAM); past it, it continues depth first (iterative deepening) instead of "
+            "growing. The JSON reports its states, states per second and memory.",
+        ),
         jobs_option("strategies that run restarts in parallel"),
         scheduler_option("the restarts of parallel strategies"),
         click.option(

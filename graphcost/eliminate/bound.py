@@ -127,7 +127,8 @@ class CutBound:
     stays consistent: h(T) − h(T ∪ {k}) ≤ κ_in(k)·κ_out(k) in G_T ≤ the cost of eliminating
     k. κ_in(j) in G_T depends only on which *ancestors* of j are eliminated (paths into j run
     through ancestors only), so it is memoised under (j, T ∩ ancestors(j)); likewise κ_out
-    under the descendants. Each cut is a unit-capacity max-flow (:func:`vertex_cut`) on the
+    under the descendants (at most ``max_cache`` cuts are kept: the memo is cleared when it
+    holds more). Each cut is a unit-capacity max-flow (:func:`vertex_cut`) on the
     bitmask adjacency.
 
     Examples
@@ -141,7 +142,7 @@ class CutBound:
     [1, 1, 2]
     """
 
-    def __init__(self, problem: EliminationProblem) -> None:
+    def __init__(self, problem: EliminationProblem, *, max_cache: int = MAX_CUT_CACHE) -> None:
         kernel = BitKernel(problem)
         roles = problem.roles
         self.members = list(problem.intermediates)
@@ -164,13 +165,14 @@ class CutBound:
         self.shift = (2 * count).bit_length()
         self.rows = [(j, count + j, self.ancestors[j], self.descendants[j]) for j in self.members]
         self.cache: dict[int, int] = {}
+        self.max_cache = max_cache
 
     def weights(self, preds: list[int], succs: list[int], gone: int) -> list[int]:
         """κ_in(j)·κ_out(j) in the current graph for every member j (0 for eliminated ones).
 
         ``preds``/``succs`` are the bitmask adjacency of G_T, ``gone`` the bitmask of T.
         """
-        if len(self.cache) > MAX_CUT_CACHE:
+        if len(self.cache) > self.max_cache:
             self.cache.clear()
         cache, shift, inputs, outputs = self.cache, self.shift, self.inputs, self.outputs
         result = []

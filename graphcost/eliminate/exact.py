@@ -22,6 +22,18 @@ Branch and bound (A*)
     expanded (|T| eliminations, in any order, by the property above), so memory is one dict
     entry per state.
 
+Reduction rules
+    At node level a state whose graph has a zero-cost vertex (no predecessor or no successor)
+    or a chain vertex (one predecessor, one successor) has that elimination as its only
+    child, and of twin vertices (same predecessors and successors) only the first is branched
+    on: :mod:`graphcost.eliminate.reductions` says why no optimum is lost.
+
+Bounded memory
+    The search estimates its memory from its state counts (:mod:`graphcost.eliminate.memory`).
+    Past ``--memory-limit`` (default a quarter of the RAM) it frees its states and continues
+    depth first from the bound proven so far (iterative deepening A*,
+    :mod:`graphcost.eliminate.deepening`), in memory proportional to the depth.
+
 The lower bound
     h(T), the sum over the intermediates not yet eliminated of min-cut products κ_in·κ_out, and
     why it is admissible and consistent: :mod:`graphcost.eliminate.bound`. At block level (sizes,
@@ -31,9 +43,10 @@ The lower bound
 Limits
     More than :data:`MAX_INTERMEDIATES` (node level) or :data:`MAX_BLOCK_INTERMEDIATES` (block
     level) intermediates: refused with a :class:`~graphcost.errors.UsageError`. When the time
-    limit (``--time-limit``, default :data:`DEFAULT_SECONDS` s) expires or
-    :data:`MAX_STATES` states are stored, the best order found so far is returned with
-    ``proven_optimal=False`` and the lower bound proven so far (the smallest f in the queue).
+    limit (``--time-limit``, default :data:`DEFAULT_SECONDS` s) expires, the best order found
+    so far is returned with ``proven_optimal=False`` and the lower bound proven so far (the
+    smallest f in the queue, or the depth-first threshold). The best order and the bound are
+    reported as they change (:mod:`graphcost.eliminate.progress`).
 """
 
 from __future__ import annotations
@@ -41,11 +54,15 @@ from __future__ import annotations
 import heapq
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from graphcost.eliminate.bound import CutBound
+from graphcost.eliminate.deepening import deepen
 from graphcost.eliminate.kernels import kernel_for, order_cost
+from graphcost.eliminate.memory import CACHE_BYTES, MEMO_BYTES, QUEUE_BYTES, default_memory_limit
 from graphcost.eliminate.problem import EliminationProblem
 from graphcost.eliminate.progress import report as report_progress
+from graphcost.eliminate.reductions import RULES, branch_vertices, check_rules, forced_vertex
 from graphcost.eliminate.registry import StrategyOptions, StrategyOutcome, register
 from graphcost.errors import UsageError
 
@@ -55,8 +72,6 @@ MAX_INTERMEDIATES = 128
 MAX_BLOCK_INTERMEDIATES = 24
 #: Seconds ``optimal`` runs when no ``--time-limit`` is given.
 DEFAULT_SECONDS = 20.0
-#: States stored before the search stops as if out of time (bounds the memory, ~150 B each).
-MAX_STATES = 4_000_000
 #: Iterations of the seeded ``search`` run that gives the first upper bound (per intermediate).
 UPPER_BOUND_ITERATIONS = 2000
 #: At most this share of the time limit goes to that search.
@@ -80,9 +95,18 @@ class ExactResult:
     proven_optimal
         Whether the search finished (``cost == lower_bound``).
     expanded
-        States expanded.
+        States expanded (best-first) plus states visited (depth-first).
     stopped
-        Why it stopped early: ``"time"``, ``"memory"``, or ``None`` when it finished.
+        Why it stopped early: ``"time"``, ``"memory"`` (the ``max_states`` cap), or ``None``
+        when it finished.
+    mode
+        ``"best-first"``, or ``"depth-first"`` when the memory limit made it switch
+        (:mod:`graphcost.eliminate.deepening`).
+    seconds
+        Wall-clock time of the whole solve.
+    memory
+        Peak estimated bytes of the states kept (:mod:`graphcost.eliminate.memory`; the
+        memoised cuts, at most a quarter of the limit, not included).
     """
 
     order: tuple[int, ...]
@@ -91,6 +115,22 @@ class ExactResult:
     proven_optimal: bool
     expanded: int
     stopped: str | None
+    mode: str = "best-first"
+    seconds: float = 0.0
+    memory: int = 0
+
+    def details(self, memory_limit: int) -> dict[str, object]:
+        """The search statistics for the JSON report (states, states/second, memory, mode)."""
+        from graphcost.eliminate.memory import peak_resident_bytes
+
+        return {
+            "mode": self.mode,
+            "states": self.expanded,
+            "states_per_second": round(self.expanded / self.seconds) if self.seconds else None,
+            "memory_bytes": self.memory,
+            "memory_limit_bytes": memory_limit,
+            "peak_resident_bytes": peak_resident_bytes(),
+        }
 
 
 def solve(
@@ -98,8 +138,10 @@ def solve(
     *,
     upper: tuple[int, list[int]] | None = None,
     time_limit: float | None = DEFAULT_SECONDS,
-    max_states: int = MAX_STATES,
+    max_states: int | None = None,
+    memory_limit: int | None = None,
     seed: int = 0,
+    rules: tuple[str, ...] = RULES,
 ) -> ExactResult:
     """A* over subsets of eliminated vertices (see the module docstring).
 
@@ -113,9 +155,14 @@ def solve(
     time_limit
         Seconds before giving up the proof (``None``: no limit).
     max_states
-        States stored before giving up the proof.
+        States stored before giving up the proof (``None``: no cap but the memory limit).
+    memory_limit
+        Bytes the best-first search may hold (estimated); beyond them it continues depth
+        first (:mod:`graphcost.eliminate.deepening`). ``None``: a quarter of the RAM.
     seed
         Seed of the upper-bound search.
+    rules
+        Reduction rules (:mod:`graphcost.eliminate.reductions`; node level only).
 
     Returns
     -------
@@ -139,6 +186,8 @@ def solve(
     from graphcost.eliminate.search import search_order
 
     began = time.perf_counter()  # the time limit covers the upper-bound search too
+    rules = check_rules(rules)
+    limit_bytes = default_memory_limit() if memory_limit is None else memory_limit
     kernel = kernel_for(problem)
     members = list(problem.intermediates)
     count = len(members)
@@ -150,7 +199,10 @@ def solve(
             f"{problem.graph_name!r} has {count}",
             fix="use --strategy search (it reports the proven lower bound too)",
         )
-    cuts = CutBound(problem) if node else None
+    if not node:
+        rules = ()
+    # Memoised cuts get a quarter of the memory, the states the rest.
+    cuts = CutBound(problem, max_cache=max(1, limit_bytes // 4 // CACHE_BYTES)) if node else None
     weights = cuts.weights(*kernel.fresh(), 0) if cuts is not None else [0] * count
     root_bound = sum(weights)
     if upper is None:
@@ -166,9 +218,19 @@ def solve(
     best_cost, best_order = upper[0], list(upper[1])
     if best_cost != order_cost(kernel, best_order):
         raise ValueError("the upper bound's cost does not match its order")
+
+    def finish(
+        bound: int, proven: bool, expanded: int, stopped: str | None, **more: Any
+    ) -> ExactResult:
+        seconds = time.perf_counter() - began
+        return ExactResult(
+            tuple(best_order), best_cost, bound, proven, expanded, stopped, seconds=seconds, **more
+        )
+
     full = (1 << count) - 1
     if root_bound >= best_cost:
-        return ExactResult(tuple(best_order), best_cost, best_cost, True, 0, None)
+        return finish(best_cost, True, 0, None)
+    slot = {v: k for k, v in enumerate(members)}
     # memo[mask] = (g << 8) | k: cheapest cost found to reach mask, and the member eliminated
     # last on that path (count ≤ 255), so that the order is rebuilt by walking back.
     memo: dict[int, int] = {0: 0}
@@ -177,6 +239,9 @@ def solve(
     queue: list[tuple[int, int, int, bool]] = [(root_bound, 0, 0, True)]
     expanded = 0
     stopped = None
+    state_bytes = limit_bytes - (limit_bytes // 4 if node else 0)
+    peak = 0
+    out_of_memory = False
     while queue:
         f, negative_g, mask, evaluated = queue[0]
         if f >= best_cost:
@@ -214,29 +279,61 @@ def solve(
             report_progress("optimal", best_cost, f)
             if time_limit is not None and time.perf_counter() - began > time_limit:
                 stopped = "time"
-            elif len(memo) > max_states:
-                stopped = "memory"
-            if stopped:
-                heapq.heappush(queue, (f, negative_g, mask, evaluated))
-                break
-        rest = full & ~mask
-        while rest:
-            low = rest & -rest
-            rest ^= low
-            k = low.bit_length() - 1
-            g2 = g + kernel.cost(state, members[k])
+        used = MEMO_BYTES * len(memo) + QUEUE_BYTES * len(queue)
+        peak = max(peak, used)
+        if not stopped and max_states is not None and len(memo) > max_states:
+            stopped = "memory"
+        out_of_memory = not stopped and used > state_bytes
+        if stopped or out_of_memory:
+            heapq.heappush(queue, (f, negative_g, mask, evaluated))
+            break
+        alive = [members[k] for k in range(count) if not mask >> k & 1]
+        forced = forced_vertex(state, alive, rules) if rules else None
+        if forced is not None:
+            choices = [forced]
+        else:
+            choices = branch_vertices(state, alive, rules) if rules else alive
+        for vertex in choices:
+            k = slot[vertex]
+            g2 = g + kernel.cost(state, vertex)
             f2 = g2 + remaining - weights[k]
             if f2 >= best_cost:
                 continue
-            child = mask | low
+            child = mask | 1 << k
             known = memo.get(child)
             if known is not None and known >> 8 <= g2:
                 continue
             memo[child] = (g2 << 8) | k
             heapq.heappush(queue, (f2, -g2, child, False))
-    proven = stopped is None
-    bound = best_cost if proven else min(queue[0][0], best_cost)
-    return ExactResult(tuple(best_order), best_cost, bound, proven, expanded, stopped)
+    if not out_of_memory:
+        proven = stopped is None
+        bound = best_cost if proven else min(queue[0][0], best_cost)
+        return finish(bound, proven, expanded, stopped, memory=peak)
+    bound = queue[0][0]
+    # Out of memory: keep the bound and the best order, free the states, go depth first.
+    del memo, queue
+    if cuts is None:  # block level: no bound, so no depth-first search either
+        return finish(bound, False, expanded, "memory", memory=peak)
+    deadline = None if time_limit is None else began + time_limit
+    deep = deepen(
+        kernel,
+        cuts,
+        members,
+        (best_cost, best_order),
+        bound,
+        deadline=deadline,
+        table_size=max(0, state_bytes // MEMO_BYTES),
+        rules=rules,
+    )
+    best_cost, best_order = deep.cost, deep.order
+    return finish(
+        deep.lower_bound,
+        deep.proven_optimal,
+        expanded + deep.visited,
+        deep.stopped,
+        mode="depth-first",
+        memory=max(peak, MEMO_BYTES * deep.table_peak),
+    )
 
 
 def _walk_back(memo: dict[int, int], mask: int, members: list[int]) -> list[int]:
@@ -250,8 +347,8 @@ def _walk_back(memo: dict[int, int], mask: int, members: list[int]) -> list[int]
 
 @register(
     "optimal",
-    description="exact minimum over all orders: A* over subsets with a min-cut lower bound "
-    "(--time-limit)",
+    description="exact minimum over all orders: A* over subsets with a min-cut lower bound and "
+    "reduction rules, depth first past --memory-limit (--time-limit)",
 )
 def optimal(problem: EliminationProblem, options: StrategyOptions) -> StrategyOutcome:
     """The ``optimal`` strategy: :func:`solve` with the user's time limit and seed.
@@ -273,16 +370,21 @@ def optimal(problem: EliminationProblem, options: StrategyOptions) -> StrategyOu
 
     check_budget(options.time_limit, None)
     seconds = DEFAULT_SECONDS if options.time_limit is None else options.time_limit
-    result = solve(problem, time_limit=seconds, seed=options.seed)
+    memory = default_memory_limit() if options.memory_limit is None else options.memory_limit
+    result = solve(problem, time_limit=seconds, seed=options.seed, memory_limit=memory)
     remark = {
         None: None,
         "time": f"time limit of {seconds:g} s reached before the proof: best order found so far "
         "(raise --time-limit to prove more)",
         "memory": "state limit reached before the proof: best order found so far",
     }[result.stopped]
+    if result.mode == "depth-first":
+        switched = "memory limit reached: continued depth first (iterative deepening)"
+        remark = switched if remark is None else f"{switched}; {remark}"
     return StrategyOutcome(
         result.order,
         lower_bound=result.lower_bound,
         proven_optimal=result.proven_optimal,
         remark=remark,
+        details=result.details(memory),
     )

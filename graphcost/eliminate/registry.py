@@ -41,6 +41,8 @@ class StrategyOptions:
     engine
         Node-level implementation: ``"auto"``, ``"sets"`` or ``"bits"``
         (:func:`graphcost.eliminate.engine.node_engine`).
+    memory_limit
+        Bytes an exact search may hold before it goes depth first, ``None`` for its default.
     """
 
     seed: int = 0
@@ -50,6 +52,7 @@ class StrategyOptions:
     scheduler: str | None = None
     argument: str | None = None
     engine: str = "auto"
+    memory_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,15 @@ class StrategyOutcome:
         Whether ``order`` is proven to be a cheapest order.
     remark
         Anything the user should know about the result, e.g. why a proof is missing.
+    details
+        Search statistics for the JSON report (states, states per second, memory), if any.
     """
 
     order: tuple[Any, ...]
     lower_bound: int | None = None
     proven_optimal: bool = False
     remark: str | None = None
+    details: dict[str, Any] | None = None
 
 
 StrategyFunction = Callable[

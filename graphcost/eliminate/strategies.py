@@ -58,6 +58,7 @@ class StrategyResult:
     proven_optimal: bool
     seconds: float
     remark: str | None = None
+    details: dict[str, Any] | None = None
 
     @property
     def order(self) -> tuple[str, ...]:
@@ -75,6 +76,7 @@ class StrategyResult:
             "remark": self.remark,
             "seconds": round(self.seconds, 6),
             "approximate": list(self.cost.approximate),
+            **({} if self.details is None else {"search": self.details}),
         }
 
 
@@ -137,4 +139,6 @@ def run_strategy(
             f"strategy {strategy.name!r} claims a lower bound {bound} above the cost "
             f"{cost.multiplications} of its own order"
         )
-    return StrategyResult(shown, cost, bound, outcome.proven_optimal, seconds, outcome.remark)
+    return StrategyResult(
+        shown, cost, bound, outcome.proven_optimal, seconds, outcome.remark, outcome.details
+    )
