@@ -115,8 +115,7 @@ def analyze(
       graphcost analyze jax:graphs/programs/mlp.py:loss --arg 'f32[n]' --arg 'f32[h,n]' \\
           --arg 'f32[h]' --arg 'f32[k,h]' --arg 'f32[k]' --arg 'f32[k]' --wrt W1,b1,W2,b2
       graphcost analyze graphs/onnx/mlp.onnx --wrt params --set N=32
-      graphcost analyze graphs/benchmarks/tensor/Perceptron.yaml -s search \\
-          --save-order best.txt --for graphax
+      graphcost analyze graphs/benchmarks/tensor/g.yaml -s search --save-order o --for graphax
     """
     if order == 2:  # the cost of a Hessian instead: graphcost.cli.second_order
         analyze_second_order(**locals())
