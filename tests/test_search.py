@@ -170,3 +170,25 @@ def test_restarts_on_dask_give_the_same_answer_as_on_processes(dask_scheduler: s
     local = search_order(problem, StrategyOptions(seed=3, iterations=1500, jobs=2))
     options = StrategyOptions(seed=3, iterations=1500, jobs=2, scheduler=dask_scheduler)
     assert search_order(problem, options) == local
+
+
+@settings(max_examples=30, deadline=None)
+@given(node_graphs(most_intermediates=9), st.integers(0, 2**16), st.integers(0, 400))
+def test_reheated_rounds_are_reproducible_and_never_worse_than_the_start(
+    data: dict, seed: int, iterations: int
+) -> None:
+    from graphcost.eliminate.search import anneal_in_rounds
+
+    problem = elimination_problem(graph_from_dict(data))
+    kernel = kernel_for(problem)
+    start = list(problem.intermediates)
+    runs = [
+        anneal_in_rounds(kernel, start, rng=random.Random(seed), iterations=iterations)
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+    cost, order, done = runs[0]
+    assert cost <= order_cost(kernel, start)
+    assert eliminate(problem, order).multiplications == cost
+    assert sorted(order) == sorted(start)
+    assert done <= iterations + 5  # each of the five rounds runs at least one iteration
