@@ -16,6 +16,13 @@ import click
 
 from graphcost.cli.base import jobs_option, scheduler_option
 from graphcost.cli.completion import complete_strategy
+from graphcost.cli.family_report import (
+    FAMILIES_WORD,
+    check_request,
+    family_names,
+    is_family,
+    run_family,
+)
 from graphcost.cli.strategy_report import add_results, best_result
 from graphcost.errors import UsageError
 
@@ -87,6 +94,7 @@ class StrategyRequest:
         from graphcost.eliminate.problem import elimination_problem
 
         problem = elimination_problem(graph, values, level="node" if nodes else "auto")
+        check_request(self.specs, problem, self.save_order)  # --nodes, --save-order: now
         if self.save_order is not None and self.save_for == "graphax":
             from graphcost.eliminate.graphax import check_graphax_numbering
 
@@ -122,8 +130,9 @@ class StrategyRequest:
         with terminate_as_interrupt():
             for name in names:
                 try:
+                    run = run_family if is_family(name) else run_strategy
                     with strategy_progress(name):  # a line on stderr, on terminals only
-                        results.append(run_strategy(problem, name, options))
+                        results.append(run(problem, name, options))
                 except GraphcostError as error:
                     if not self.everything or name in self.specs:
                         raise
@@ -137,6 +146,9 @@ def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     A comma-separated item that is not a strategy name and has no ``:`` continues the
     ``order:`` spec before it, so ``--strategy markowitz,order:h2,h1`` is two strategies.
 
+    ``families`` stands for every edge, face and portfolio strategy
+    (:func:`graphcost.cli.family_report.family_names`), in registry order.
+
     Returns
     -------
     specs, everything
@@ -144,7 +156,8 @@ def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     """
     from graphcost.eliminate.registry import ALIASES, STRATEGIES
 
-    known = set(STRATEGIES) | set(ALIASES) | {"all"}
+    families = family_names()
+    known = set(STRATEGIES) | set(ALIASES) | set(families) | {"all", FAMILIES_WORD}
     specs: list[str] = []
     everything = False
     for value in values:
@@ -161,6 +174,8 @@ def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
                 raise UsageError(f"empty strategy name in --strategy {value!r}")
             if word == "all":
                 everything = True
+            elif word == FAMILIES_WORD:
+                specs.extend(families)
             elif ":" in word:
                 current = [word]
             else:
@@ -318,8 +333,12 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="Also score vertex elimination strategies, comma-separated or repeated: "
             "forward, backward (= reverse), markowitz, chain, optimal, search, order:a,b,c, "
             "order:PATH, graphax:PATH (a Graphax / AlphaGrad order of 1-based equation indices, "
-            "e.g. graphax:best.txt or 'graphax:[12, 15, 3]'), or all. Block graphs are eliminated "
-            "block by block (--nodes: node by node).",
+            "e.g. graphax:best.txt or 'graphax:[12, 15, 3]'), or all (every vertex strategy). "
+            "Block graphs are eliminated block by block (--nodes: node by node). Edge and face "
+            "elimination on single nodes (with --nodes on a block graph): edge-markowitz, "
+            "edge-relative-markowitz, edge-fill-in, edge-search, edge-optimal, face-markowitz, "
+            "face-fill-in, face-optimal, portfolio (the best of the cheap vertex, edge and face "
+            "heuristics), or families (all nine); e.g. -s all,families.",
         ),
         *SEARCH_BUDGET_OPTIONS,
         click.option(
@@ -338,7 +357,8 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(dir_okay=False),
             default=None,
             metavar="PATH",
-            help="Write the best order found, one name per line (read back with order:PATH).",
+            help="Write the best order found, one name per line (read back with order:PATH). "
+            'Vertex strategies only: edge and face sequences are in the JSON\'s "steps".',
         ),
         click.option(
             "--for",

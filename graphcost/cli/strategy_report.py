@@ -6,9 +6,6 @@ from typing import Any
 
 from graphcost.errors import UsageError
 
-#: How many names of an order the table shows before abbreviating.
-SHOWN_NAMES = 3
-
 
 def best_result(results: list[Any]) -> Any:
     """The result with the fewest multiplications (the first of equals)."""
@@ -20,23 +17,19 @@ def _label(name: str, width: int = 32) -> str:
     return name if len(name) <= width else f"{name[: width - 1]}…"
 
 
-def _abbreviate(order: tuple[str, ...]) -> str:
-    if not order:
-        return "—"
-    shown = ", ".join(order[:SHOWN_NAMES])
-    return shown if len(order) <= SHOWN_NAMES else f"{shown}, … (+{len(order) - SHOWN_NAMES})"
-
-
 def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str]) -> None:
     """Merge strategy results into an ``analyze`` report (its ``data`` a dict, as
     :func:`graphcost.cli.analyze.analysis_report` makes it).
 
     Rows ``forward`` and ``backward`` already hold the recursion counts (the same numbers,
     tested); they gain the order, other strategies get rows of their own. Every row gets the
-    ratio of its multiplications to forward's; the cheapest row is highlighted.
+    ratio of its multiplications to forward's; the cheapest row is highlighted. Edge and face
+    sequences (:mod:`graphcost.cli.family_report`) are rows like the others, with a ``family``
+    column that appears only when one of them is there (so vertex-only tables are unchanged).
     """
     from fractions import Fraction
 
+    from graphcost.cli.family_report import bound_note, family_of, row_dict, sequence_cell
     from graphcost.eliminate.strategies import run_strategy
     from graphcost.report.render import format_int, format_ratio
 
@@ -56,9 +49,16 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
         return "—" if value is None else f"{float(value):.4g}"
 
     width = len(report.columns)
-    rows = [[*row, "", ""] for row in report.rows]
+    families = any(hasattr(r, "family") for r in results)
+    extra = ["family"] * families + ["order", "÷ forward"]
+    # forward and backward are vertex elimination orders (the recursions' counts, tested)
+    rows = [[*row, *["vertex"] * families, "", ""] for row in report.rows]
     for result in results:
-        cells = [_abbreviate(result.order), shown(ratio(result.cost.multiplications))]
+        cells = [
+            *[family_of(result)] * families,
+            sequence_cell(result, problem),
+            shown(ratio(result.cost.multiplications)),
+        ]
         for row in rows:
             if row[0] == _label(result.name):
                 row[width:] = cells
@@ -75,25 +75,23 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
             )
     for row in rows:
         counted = report.data.get(str(row[0]))
-        if row[width + 1] == "" and isinstance(counted, dict):
-            row[width + 1] = shown(ratio(counted["multiplications"]))
+        if row[-1] == "" and isinstance(counted, dict):
+            row[-1] = shown(ratio(counted["multiplications"]))
     best = best_result(results)
-    report.columns = [*report.columns, "order", "÷ forward"]
+    report.columns = [*report.columns, *extra]
     report.rows = rows
     report.highlight = next(i for i, row in enumerate(rows) if row[0] == _label(best.name))
     level = "whole blocks" if problem.level == "block" else "single nodes"
     notes = [f"elimination strategies eliminate {level} ({len(problem.intermediates)} vertices)"]
+    kind = {"edge": ", an edge sequence", "face": ", a face sequence"}.get(family_of(best), "")
     notes.append(
         f"best: {_label(best.name)}, {format_int(best.cost.multiplications)} multiplications "
-        f"({format_ratio(ratio(best.cost.multiplications))} of forward's)"
+        f"({format_ratio(ratio(best.cost.multiplications))} of forward's){kind}"
     )
     for result in results:
-        if result.lower_bound is not None or result.proven_optimal:
-            bound = (
-                "" if result.lower_bound is None else f"proven lower bound {result.lower_bound:,}"
-            )
-            proof = "proven optimal" if result.proven_optimal else ""
-            notes.append(f"{_label(result.name)}: " + ", ".join(p for p in (bound, proof) if p))
+        proven = bound_note(result, _label(result.name))
+        if proven is not None:
+            notes.append(proven)
         if result.remark:
             notes.append(f"{_label(result.name)}: {result.remark}")
         if result.cost.approximate:
@@ -105,7 +103,7 @@ def add_results(report: Any, results: list[Any], problem: Any, skipped: list[str
     report.notes = [*report.notes, *notes, *skipped]
     report.data["strategies"] = {
         r.name: {
-            **r.to_dict(),
+            **row_dict(r, problem),
             "ratio_to_forward": None if not base else float(ratio(r.cost.multiplications)),
         }
         for r in results

@@ -50,6 +50,8 @@ class FamilyOutcome:
         A proven bound on every sequence *of this family*, and whether ``steps`` attains it.
     remark
         Anything the user should know (who won a portfolio, why a proof is missing).
+    details
+        Machine-readable extras (the portfolio's winner and members' counts), or ``None``.
     """
 
     family: str
@@ -57,6 +59,7 @@ class FamilyOutcome:
     lower_bound: int | None = None
     proven_optimal: bool = False
     remark: str | None = None
+    details: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class FamilyResult:
         The family scorer's :class:`EliminationCost` (``order`` = the steps as text).
     steps
         The steps as returned (replayable by :data:`SCORERS`).
-    lower_bound, proven_optimal, remark, seconds
+    lower_bound, proven_optimal, remark, details, seconds
         As reported, and the strategy's wall-clock time.
     """
 
@@ -83,6 +86,7 @@ class FamilyResult:
     proven_optimal: bool
     seconds: float
     remark: str | None = None
+    details: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -96,6 +100,7 @@ class FamilyResult:
             "proven_optimal": self.proven_optimal,
             "remark": self.remark,
             "seconds": round(self.seconds, 6),
+            **({} if self.details is None else {"details": self.details}),
         }
 
 
@@ -179,6 +184,7 @@ def run_family_strategy(
         outcome.proven_optimal,
         seconds,
         outcome.remark,
+        outcome.details,
     )
 
 

@@ -68,4 +68,9 @@ def portfolio(problem: EliminationProblem, options: StrategyOptions) -> FamilyOu
         f"won by {best.name} ({best.family} family, {count} "
         f"multiplication{'' if count == 1 else 's'}); members: {members}"
     )
-    return FamilyOutcome(best.family, best.steps, remark=remark)
+    details = {
+        "winner": best.name,
+        "winner_family": best.family,
+        "members": {r.name: r.cost.multiplications for r in results},
+    }
+    return FamilyOutcome(best.family, best.steps, remark=remark, details=details)
