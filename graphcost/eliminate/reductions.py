@@ -80,12 +80,12 @@ def branch_vertices(
 
     Examples
     --------
-    Two twins a, b (both x→·→y) and c: only a and c are branched on.
+    Two twins a, b (both x→·→y) and c (x→c→z): only a and c are branched on.
 
     >>> from graphcost.eliminate.problem import problem_from_edges
     >>> from graphcost.eliminate.kernels import BitKernel
     >>> p = problem_from_edges([("x", "a"), ("x", "b"), ("a", "y"), ("b", "y"), ("x", "c"),
-    ...     ("c", "y"), ("a", "c")], inputs=["x"], intermediates=["a", "b", "c"], outputs=["y"])
+    ...     ("c", "z")], inputs=["x"], intermediates=["a", "b", "c"], outputs=["y", "z"])
     >>> branch_vertices(BitKernel(p).fresh(), [1, 2, 3])
     [1, 3]
     """
