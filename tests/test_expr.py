@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from graphcost.errors import ExpressionError
@@ -151,13 +151,16 @@ _leaf = st.one_of(
 _expressions = st.recursive(
     _leaf,
     lambda inner: st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "//"]), inner).map(
-        lambda p: (f"({p[0][0]} {p[1]} {p[2][0]})", f"({p[0][1]} {p[1]} {p[2][1]})")
+        # Fraction // Fraction is an int in Python, and int / int a float: the reference keeps
+        # every intermediate a Fraction, as graphcost's exact arithmetic does
+        lambda p: (f"({p[0][0]} {p[1]} {p[2][0]})", f"F({p[0][1]} {p[1]} {p[2][1]})")
     ),
     max_leaves=12,
 )
 
 
 @given(_expressions, st.integers(1, 40), st.integers(1, 40))
+@example(("((1 // 1) / (3 // 1))", "F(F(F(1) // F(1)) / F(F(3) // F(1)))"), 1, 1)
 def test_evaluate_agrees_with_python_on_fractions(
     expression: tuple[str, str], n: int, m: int
 ) -> None:
