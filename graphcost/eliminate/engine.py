@@ -192,12 +192,12 @@ def node_engine(problem: EliminationProblem, engine: str = "auto", *, greedy: bo
 
     - scoring an order (forward, backward): sets cost Σ |preds|·|succs| set insertions, bits
       (|preds| + |succs|)·n/64 word operations plus numpy's fixed cost per step; on random
-      DAGs of 10^4 nodes and 10 edges per node sets win (bits/sets 4–10), from 50 edges per
-      node bits win (0.6 at 2,000 nodes, 0.35 at 3,000 nodes and 100 edges per node): bits
-      between :data:`BIT_MATRIX_MIN_NODES` and :data:`BIT_MATRIX_MAX_NODES` vertices with at
-      least :data:`BIT_MATRIX_MIN_DEGREE` edges per vertex;
+      DAGs of 10^4 nodes and 10 edges per node sets win (bits/sets 3.4–14), from 50 edges per
+      node bits win (0.52–0.60 at 2,000 nodes, 0.26–0.28 at 3,000 nodes and 100 edges per
+      node): bits between :data:`BIT_MATRIX_MIN_NODES` and :data:`BIT_MATRIX_MAX_NODES`
+      vertices with at least :data:`BIT_MATRIX_MIN_DEGREE` edges per vertex;
     - a greedy order (``greedy``: Markowitz, which fills the graph in as it goes): bits in the
-      whole size range, sparse or dense (bits/sets 0.03–0.7).
+      whole size range, sparse or dense (bits/sets 0.02–0.69).
     """
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}", fix=f"choose one of: {', '.join(ENGINES)}")
