@@ -183,6 +183,7 @@ def evaluation_cells(
     if formula is None:
         return lambda row: None
     import sympy
+
     names = sorted(str(symbol) for symbol in formula.free_symbols)
     position = {name: i for i, name in enumerate(symbols)}
     variables = sorted(formula.free_symbols, key=str)
