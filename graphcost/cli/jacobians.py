@@ -126,8 +126,9 @@ def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) ->
         data={"graph": graph.name, "symbols": graph.symbol_values(values), "factors": records},
         notes=[
             *notes,
-            "shape of ∂b/∂a: size(a) × size(b) (seed 003's layout); forward recursion multiplies "
-            "from the left, backward from the right; a product with the unit seed is a copy",
+            "shape of ∂b/∂a: size(a) × size(b) (rows: the entries of a); forward recursion "
+            "multiplies from the left, backward from the right; a product with the unit seed is "
+            "a copy",
             f"multiplications: forward {format_int(total_forward)}, "
             f"backward {format_int(total_backward)}",
         ],
