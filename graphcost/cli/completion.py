@@ -37,7 +37,11 @@ def strategy_candidates(incomplete: str) -> list[str]:
     ['forward,backward']
     >>> "order:" in strategy_candidates("")
     True
+    >>> strategy_candidates("edge-m")
+    ['edge-markowitz']
     """
+    import graphcost.eliminate.portfolio  # noqa: F401  (registers edge-*, face-*, portfolio)
+    from graphcost.eliminate.families import FAMILY_STRATEGIES
     from graphcost.eliminate.registry import ALIASES, STRATEGIES
 
     head, _, last = incomplete.rpartition(",")
@@ -45,7 +49,7 @@ def strategy_candidates(incomplete: str) -> list[str]:
     if last.startswith(_WITH_PATH):
         return [head + path for path in _paths(last)]
     names = [n for n, s in STRATEGIES.items() if not s.takes_argument]
-    words = [*names, *ALIASES, "all", *_WITH_PATH]
+    words = [*names, *ALIASES, "all", *FAMILY_STRATEGIES, "families", *_WITH_PATH]
     return [head + word for word in dict.fromkeys(words) if word.startswith(last)]
 
 

@@ -132,6 +132,12 @@ def sweep(
         from graphcost.report.plot import check_plot_path
 
         check_plot_path(plot_path)
+    if strategy is not None and strategy.split(":")[0].startswith(("edge-", "face-", "portfolio")):
+        raise UsageError(
+            f"sweep scores vertex strategies at every point; {strategy!r} eliminates edges or "
+            "faces",
+            fix=f"count it at one size with graphcost analyze FILE --nodes --strategy {strategy}",
+        )
     graph = graph_from(file, layers, wrt)
     plan = plan_sweep(
         graph,

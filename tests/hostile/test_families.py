@@ -53,7 +53,9 @@ def test_save_order_with_a_family_strategy_writes_nothing(tmp_path: Path, spec: 
 
 def test_sweep_refuses_family_strategies() -> None:
     outcome = run_graphcost(["sweep", EX4B, "--over", "n=3:6:3", "-s", "edge-markowitz"])
-    assert_clean_error(outcome, contains=["edge-markowitz"])
+    assert_clean_error(
+        outcome, contains=["sweep scores vertex strategies", "analyze FILE --nodes --strategy"]
+    )
 
 
 def test_draw_refuses_family_strategies(tmp_path: Path) -> None:
