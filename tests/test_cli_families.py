@@ -158,6 +158,7 @@ def test_table_shows_family_column_and_compact_sequences(runner: CliRunner) -> N
     assert "vertex" in lines["forward"]
 
 
+@pytest.mark.slow  # several seconds: run with -m slow (README: slow cases and benchmarks)
 def test_vertex_only_tables_have_no_family_column(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["analyze", WITNESS, "-s", "all"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.stderr

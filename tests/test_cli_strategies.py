@@ -146,6 +146,7 @@ def test_lower_bounds_are_shown(runner: CliRunner, monkeypatch: pytest.MonkeyPat
     assert data["strategies"]["bounded"]["lower_bound"] == 4
 
 
+@pytest.mark.slow  # several seconds: run with -m slow (README: slow cases and benchmarks)
 def test_an_unproven_optimum_says_why(runner: CliRunner) -> None:
     """RoeFlux_1d (98 intermediates) is not proven in half a second: the output says so."""
     roeflux = str(GRAPHS / "benchmarks" / "RoeFlux_1d.yaml")

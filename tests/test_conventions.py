@@ -60,6 +60,7 @@ def test_narrow_tables_keep_every_word_whole(runner, command: list[str], width: 
     assert longest <= max(width, longest_word), narrow.stdout
 
 
+@pytest.mark.slow  # several seconds: run with -m slow (README: slow cases and benchmarks)
 def test_the_width_is_columns_even_in_a_pipe(runner) -> None:
     """``COLUMNS`` is honoured as ``ls`` does; without it a pipe gets the file width."""
     narrow = runner.invoke(cli, ["analyze", EX4B, "--strategy", "all"], env={"COLUMNS": "60"})
@@ -202,7 +203,7 @@ def test_a_file_named_dash_is_dot_slash_dash(runner, tmp_path: Path, monkeypatch
     [
         f"sweep {EX4B} --over n=3:300000:3",
         f"sweep {EX4B} --over n=3:3000:3 --format json",
-        f"analyze {EX4B} --strategy all",
+        pytest.param(f"analyze {EX4B} --strategy all", marks=pytest.mark.slow),
     ],
 )
 def test_a_closed_pipe_exits_0_with_nothing_on_stderr(tmp_path: Path, args: str) -> None:
@@ -297,7 +298,7 @@ def schema(command: str) -> dict:
 
 
 JSON_COMMANDS = [c for c in COMMANDS if (SCHEMAS / f"{c[0]}.schema.json").exists()] + [
-    ["analyze", EX4B, "--strategy", "all"],
+    ["analyze", EX4B, "--strategy", "all", "--iterations", "300"],
     ["analyze", EX4B, "--symbolic"],
     ["sweep", EX4B, "--over", "n=3:12:3", "--strategy", "markowitz"],
     ["sweep", str((GRAPHS / "exercise-4b-general.yaml").relative_to(ROOT)), "--over", "V=10:20:10"],

@@ -130,7 +130,13 @@ def test_the_edge_witness_has_vertex_optimum_7_and_edge_optimum_6() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["edge-markowitz", "edge-relative-markowitz", "edge-fill-in", "edge-search", "edge-optimal"],
+    [
+        "edge-markowitz",
+        "edge-relative-markowitz",
+        "edge-fill-in",
+        "edge-search",
+        pytest.param("edge-optimal", marks=pytest.mark.slow),
+    ],
 )
 def test_every_edge_strategy_finishes_the_elimination_on_random_graphs(name: str) -> None:
     rng = random.Random(7)

@@ -107,7 +107,9 @@ def test_one_face_alone_by_hand() -> None:
     assert state.multiplications == 4 == eliminate(problem, ["a"]).multiplications
 
 
-@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize(
+    "seed", [*range(8), *(pytest.param(s, marks=pytest.mark.slow) for s in range(8, 25))]
+)
 def test_face_optimal_equals_brute_force_and_never_exceeds_edges(seed: int) -> None:
     rng = random.Random(seed)
     problem = random_problem(rng, intermediates=rng.randint(1, 3))
@@ -120,7 +122,9 @@ def test_face_optimal_equals_brute_force_and_never_exceeds_edges(seed: int) -> N
     assert result.cost.multiplications <= brute_force_edges(EdgeEliminationState(problem))
 
 
-@pytest.mark.parametrize("name", ["face-markowitz", "face-fill-in", "face-optimal"])
+@pytest.mark.parametrize(
+    "name", ["face-markowitz", "face-fill-in", pytest.param("face-optimal", marks=pytest.mark.slow)]
+)
 def test_every_face_strategy_finishes_the_elimination(name: str) -> None:
     rng = random.Random(11)
     for _ in range(10):

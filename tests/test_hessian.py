@@ -210,6 +210,7 @@ def test_the_check_fails_on_a_wrong_hessian():
     }
 
 
+@pytest.mark.slow  # several seconds: run with -m slow (README: slow cases and benchmarks)
 def test_a_block_output_is_one_node_at_a_time():
     # seed-002-network: f = W2 σ(W1 σ(W0 x0)) has two output nodes; each Hessian w.r.t. x0
     # against differences of the gradient (the graph has 46 nodes: sympy checks it too).

@@ -121,6 +121,7 @@ def test_jobs_run_independent_restarts_on_processes_with_the_same_answer() -> No
     assert alone == runs[0][0]
 
 
+@pytest.mark.slow  # several seconds: run with -m slow (README: slow cases and benchmarks)
 def test_the_search_stops_at_a_proven_lower_bound() -> None:
     """PropaneCombustion: the min-cut bound (88) is reached, so the order is proven optimal and
     the search stops there, before its iteration budget is used up."""
