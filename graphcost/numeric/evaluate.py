@@ -47,6 +47,23 @@ class _Kernel:
     partials: tuple[Any, ...]
 
 
+def definition_expression(model: NumericModel, block: int) -> tuple[list[Any], Any]:
+    """An elementwise definition as a sympy expression in one real symbol per parent
+    (``_a0``, ``_a1``, …: internal names only, a node's name never reaches generated code),
+    its constants as floats from ``params``. Returns (the parents' symbols, the expression)."""
+    import sympy
+
+    definition = model.definitions[block]
+    blocks = model.graph.blocks
+    arguments = [sympy.Symbol(f"_a{i}", real=True) for i in range(len(definition.parents))]
+    symbols: dict[str, Any] = {
+        blocks[p].name: arguments[i] for i, p in enumerate(definition.parents)
+    }
+    for constant in definition.constants:
+        symbols[constant] = sympy.Float(float(model.params[constant]))
+    return arguments, definition.expr.to_sympy(symbols, sympy_functions())
+
+
 def _kernel(model: NumericModel, block: int) -> _Kernel:
     if block in model._kernels:
         return model._kernels[block]
@@ -54,14 +71,7 @@ def _kernel(model: NumericModel, block: int) -> _Kernel:
 
     definition = model.definitions[block]
     blocks = model.graph.blocks
-    # Internal names only: a node's name never reaches generated code.
-    arguments = [sympy.Symbol(f"_a{i}", real=True) for i in range(len(definition.parents))]
-    symbols: dict[str, Any] = {
-        blocks[p].name: arguments[i] for i, p in enumerate(definition.parents)
-    }
-    for constant in definition.constants:
-        symbols[constant] = sympy.Float(float(model.params[constant]))
-    expression = definition.expr.to_sympy(symbols, sympy_functions())
+    arguments, expression = definition_expression(model, block)
     partials = tuple(sympy.diff(expression, a) for a in arguments)
     for what, form in (("value", expression), *(("derivative", d) for d in partials)):
         # sympy folds e.g. 1/(x - x) to zoo and sqrt(-1) to I: undefined or complex everywhere.

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import EvaluationError
-from graphcost.graph.functions import numpy_functions, sympy_functions
+from graphcost.graph.functions import numpy_functions
+from graphcost.numeric.evaluate import definition_expression
 from graphcost.numeric.model import NumericModel
 
 #: Names of the sympy functions whose argument, at 0, is a kink.
@@ -75,14 +76,7 @@ def _kernel(model: NumericModel, block: int) -> SecondKernel:
 
     definition = model.definitions[block]
     blocks = model.graph.blocks
-    # Internal names only: a node's name never reaches generated code.
-    arguments = [sympy.Symbol(f"_a{i}", real=True) for i in range(len(definition.parents))]
-    symbols: dict[str, Any] = {
-        blocks[p].name: arguments[i] for i, p in enumerate(definition.parents)
-    }
-    for constant in definition.constants:
-        symbols[constant] = sympy.Float(float(model.params[constant]))
-    expression = definition.expr.to_sympy(symbols, sympy_functions())
+    arguments, expression = definition_expression(model, block)
     pairs = []
     kinked = _kinked_arguments(expression)
     for i, a in enumerate(arguments):
