@@ -29,7 +29,12 @@ import time
 from collections.abc import Callable
 
 from graphcost.eliminate.edges import BACK, FRONT, EdgeEliminationState, EdgeStep
-from graphcost.eliminate.families import FamilyOutcome, register_family, shortest_sequence
+from graphcost.eliminate.families import (
+    FamilyOutcome,
+    register_family,
+    shortest_sequence,
+    solved_outcome,
+)
 from graphcost.eliminate.problem import EliminationProblem
 from graphcost.eliminate.registry import STRATEGIES, StrategyOptions
 
@@ -168,15 +173,4 @@ def edge_optimal(problem: EliminationProblem, options: StrategyOptions) -> Famil
         upper=(upper.multiplications, list(upper.steps)),
         time_limit=options.time_limit if options.time_limit is not None else 60.0,
     )
-    if result.proven:
-        return FamilyOutcome(
-            "edge", tuple(result.steps), lower_bound=result.cost, proven_optimal=True
-        )
-    return FamilyOutcome(
-        "edge",
-        tuple(result.steps),
-        remark=(
-            f"not proven: the budget ran out after {result.states:,} states; "
-            "the best edge sequence found is shown"
-        ),
-    )
+    return solved_outcome("edge", result)

@@ -24,7 +24,12 @@ from collections.abc import Callable
 
 from graphcost.eliminate.edge_strategies import best_heuristic
 from graphcost.eliminate.faces import PARTIAL, FaceEliminationState, edge_steps_as_faces
-from graphcost.eliminate.families import FamilyOutcome, register_family, shortest_sequence
+from graphcost.eliminate.families import (
+    FamilyOutcome,
+    register_family,
+    shortest_sequence,
+    solved_outcome,
+)
 from graphcost.eliminate.problem import EliminationProblem
 from graphcost.eliminate.registry import StrategyOptions
 
@@ -99,15 +104,4 @@ def face_optimal(problem: EliminationProblem, options: StrategyOptions) -> Famil
         upper=(len(upper), list(upper)),
         time_limit=options.time_limit if options.time_limit is not None else 60.0,
     )
-    if result.proven:
-        return FamilyOutcome(
-            "face", tuple(result.steps), lower_bound=result.cost, proven_optimal=True
-        )
-    return FamilyOutcome(
-        "face",
-        tuple(result.steps),
-        remark=(
-            f"not proven: the budget ran out after {result.states:,} states; "
-            "the best face sequence found is shown"
-        ),
-    )
+    return solved_outcome("face", result)

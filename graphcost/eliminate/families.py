@@ -238,6 +238,23 @@ def shortest_sequence(
     return SolveResult(best_steps, best_cost, True, len(settled))
 
 
+def solved_outcome(family: str, result: SolveResult) -> FamilyOutcome:
+    """The outcome of an exact family strategy: proven optimal, or the best sequence found
+    with a remark saying the budget ran out."""
+    if result.proven:
+        return FamilyOutcome(
+            family, tuple(result.steps), lower_bound=result.cost, proven_optimal=True
+        )
+    return FamilyOutcome(
+        family,
+        tuple(result.steps),
+        remark=(
+            f"not proven: the budget ran out after {result.states:,} states; "
+            f"the best {family} sequence found is shown"
+        ),
+    )
+
+
 def check_node_level(problem: EliminationProblem, family: str) -> None:
     """Refuse block-level or symbolic problems (the edge and face families are node level)."""
     require_node_level(problem, family)
