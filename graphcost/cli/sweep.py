@@ -188,7 +188,7 @@ def sweep(
         ):
             for chunk in run_sweep(plan, strict=strict, jobs=jobs, scheduler=scheduler):
                 if sink is not None:  # formatted a chunk at a time, not row by row
-                    sink.write_text(chunk.csv_text(approximate, cells), len(chunk))
+                    sink.write_text(chunk.csv_bytes(approximate, cells), len(chunk))
                 if keep:
                     kept.extend(
                         (*row, *trailing_cells(approximate, evaluation(row))) for row in chunk.rows

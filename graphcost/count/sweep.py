@@ -20,6 +20,7 @@ for what an interrupted sweep leaves behind.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import operator
@@ -43,6 +44,7 @@ from graphcost.count.records import (
     speedup_cell,
     trailing_cells,
 )
+from graphcost.count.sweep_csv import int_field, numeric_csv, speedup_digits
 from graphcost.count.sweep_plan import SweepPlan
 from graphcost.errors import SizeError
 from graphcost.graph.model import Graph
@@ -58,28 +60,43 @@ class SweepChunk:
 
     Attributes
     ----------
-    cells
-        One list per column (:attr:`~graphcost.count.sweep_plan.SweepPlan.columns` order),
-        one entry per admissible point; :attr:`rows` gives them as tuples.
     points
         Points covered by this chunk (admissible or not).
     skipped
         Points skipped because a size is not a positive integer there.
     symbols
         How many leading columns are symbol values.
+    listed
+        The cells as lists, one per column (per-point work); ``None`` when :attr:`arrays`
+        holds them.
+    arrays
+        Block level: the symbol columns and the four counts as arrays over the admissible
+        points (the speed-up column is derived); :attr:`cells` lists them on demand, and
+        :meth:`csv_bytes` formats them without lists when it can.
     """
 
-    cells: list[list[Any]]
     points: int
     skipped: int
     symbols: int = 0
+    listed: list[list[Any]] | None = None
+    arrays: list[np.ndarray] | None = None
 
     @classmethod
     def of_rows(
         cls, rows: list[tuple[Any, ...]], points: int, skipped: int, symbols: int = 0
     ) -> SweepChunk:
         """A chunk from row tuples."""
-        return cls([list(column) for column in zip(*rows, strict=True)], points, skipped, symbols)
+        listed = [list(column) for column in zip(*rows, strict=True)]
+        return cls(points, skipped, symbols, listed=listed)
+
+    @functools.cached_property
+    def cells(self) -> list[list[Any]]:
+        """One list per column (:attr:`~graphcost.count.sweep_plan.SweepPlan.columns` order),
+        one entry per admissible point; :attr:`rows` gives them as tuples."""
+        if self.arrays is None:
+            return self.listed or []
+        speedups = _speedup_cells(self.arrays[-4], self.arrays[-2])
+        return [*(array.tolist() for array in self.arrays), speedups]
 
     @property
     def rows(self) -> list[tuple[Any, ...]]:
@@ -87,7 +104,19 @@ class SweepChunk:
         return list(zip(*self.cells, strict=True))
 
     def __len__(self) -> int:
+        if self.arrays is not None:
+            return len(self.arrays[0])
         return len(self.cells[0]) if self.cells else 0
+
+    def csv_bytes(self, approximate: Sequence[str], evaluation: Callable[..., Any] | None) -> bytes:
+        """:meth:`csv_text` encoded as UTF-8, formatted by numpy when every cell is a
+        non-negative int64 or a short exact speed-up and no evaluation cell is needed
+        (:mod:`graphcost.count.sweep_csv`); the same bytes either way."""
+        if self.arrays is not None and evaluation is None and len(self):
+            pieces = _numeric_pieces(self.arrays, approximate)
+            if pieces is not None:
+                return numeric_csv(pieces)
+        return self.csv_text(approximate, evaluation).encode("utf-8")
 
     def csv_text(self, approximate: Sequence[str], evaluation: Callable[..., Any] | None) -> str:
         """The rows as CSV lines with the trailing cells appended
@@ -108,14 +137,39 @@ class SweepChunk:
             evaluations: list[Any] = [""] * count
         else:
             evaluations = ["" if (v := evaluation(row)) is None else v for row in symbol_rows]
-        approximate_text = trailing_cells(approximate, None)[0]
         if len(self.cells) > self.symbols + len(COUNT_COLUMNS):  # strategy names: csv quotes
-            rows = zip(*self.cells, [approximate_text] * count, evaluations, strict=True)
+            rows = zip(
+                *self.cells, [_approximate_text(approximate)] * count, evaluations, strict=True
+            )
             return _csv_text(rows)
-        cell = _csv_text([[approximate_text, ""]])[:-2]  # a lone empty field would be ""
-        line = "%s," * len(self.cells) + cell.replace("%", "%%") + ",%s\n"
+        cell = _approximate_cell(approximate).replace("%", "%%")
+        line = "%s," * len(self.cells) + cell + ",%s\n"
         flat = itertools.chain.from_iterable(zip(*self.cells, evaluations, strict=True))
         return (line * count) % tuple(flat)
+
+
+def _approximate_text(approximate: Sequence[str]) -> str:
+    return trailing_cells(approximate, None)[0]
+
+
+def _approximate_cell(approximate: Sequence[str]) -> str:
+    """The ``approximate`` cell as csv writes it (quoted when needed)."""
+    return _csv_text([[_approximate_text(approximate), ""]])[:-2]  # a lone "" would be quoted
+
+
+def _numeric_pieces(arrays: list[np.ndarray], approximate: Sequence[str]) -> list[Any] | None:
+    """The row layout for :func:`~graphcost.count.sweep_csv.numeric_csv`, or ``None`` when a
+    cell is not a non-negative int64 or a speed-up is no short exact decimal."""
+    if any(a.dtype != np.int64 or (len(a) and int(a.min()) < 0) for a in arrays):
+        return None
+    speedup = speedup_digits(arrays[-4], arrays[-2])
+    if speedup is None:
+        return None
+    pieces: list[Any] = []
+    for array in arrays:
+        pieces += [int_field(array), b","]
+    tail = "," + _approximate_cell(approximate) + ",\n"
+    return [*pieces, *speedup, tail.encode("utf-8")]
 
 
 def _csv_text(rows: Iterable[Sequence[Any]]) -> str:
@@ -190,10 +244,9 @@ def _block_chunk(
         first = start + int(np.flatnonzero(~ok)[0])
         plan.graph.sizes(plan.point(first))  # raises the SizeError that names the block
         raise SizeError(f"a size is not a positive integer at {plan.point(first)}")
-    symbol_lists = [columns[name][ok].tolist() for name in plan.symbols]
-    counts = [array.tolist() for array in result.counts]
-    speedups = _speedup_cells(result.counts[0], result.counts[2])
-    return SweepChunk([*symbol_lists, *counts, speedups], count, skipped, len(plan.symbols))
+    symbol_columns = [columns[name][ok] for name in plan.symbols]
+    arrays = [*symbol_columns, *result.counts]
+    return SweepChunk(count, skipped, len(plan.symbols), arrays=arrays)
 
 
 def _speedup_cells(forward: np.ndarray, backward: np.ndarray) -> list[str]:
@@ -283,7 +336,7 @@ def _run_per_point(
     ):
         symbols = len(plan.symbols)
         if row is None:
-            yield SweepChunk([], 1, 1, symbols)
+            yield SweepChunk(1, 1, symbols)
         else:
             yield SweepChunk.of_rows([row], 1, 0, symbols)
 

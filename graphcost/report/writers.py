@@ -277,14 +277,17 @@ class CsvRowFile:
             self._emit(_csv_text(rows))
             self.rows_written += len(rows)
 
-    def write_text(self, text: str, rows: int) -> None:
-        """Append ``rows`` complete lines already formatted as CSV (``text`` ends in a newline),
-        as :meth:`write` would; a sweep formats its rows a chunk at a time."""
+    def write_text(self, text: str | bytes, rows: int) -> None:
+        """Append ``rows`` complete lines already formatted as CSV (``text``, or its UTF-8
+        ``bytes``, ends in a newline), as :meth:`write` would; a sweep formats its rows a
+        chunk at a time."""
         if rows:
+            if isinstance(text, bytes) and self._descriptor is None:  # a stream takes str
+                text = text.decode("utf-8")
             self._emit(text)
             self.rows_written += rows
 
-    def _emit(self, text: str) -> None:
+    def _emit(self, text: str | bytes) -> None:
         if self._descriptor is None:
             text, self._header = self._header + text, ""
             stream = self.stream if self.stream is not None else sys.stdout
@@ -296,7 +299,7 @@ class CsvRowFile:
                     raise  # stdout: the CLI's edge names it (and a closed pipe is no error)
                 raise cannot_write(self.name or "", error, kept=False) from None
             return
-        data = memoryview(text.encode("utf-8"))
+        data = memoryview(text if isinstance(text, bytes) else text.encode("utf-8"))
         try:
             while data:
                 written = os.write(self._descriptor, data)
