@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from graphcost.errors import EvaluationError
+from graphcost.graph.definitions import Definition
 from graphcost.graph.functions import LAYER_OPS, numpy_functions, sympy_functions
 from graphcost.numeric.model import NumericModel
 
@@ -259,20 +260,30 @@ def _layer_factor(
     return LocalJacobian(src, dst, diag, ones if diag else ones.reshape(1, 1))
 
 
+def _edge_list(model: NumericModel) -> list[tuple[int, int, bool, Definition, int]]:
+    """Every edge as (src, dst, diag, definition of dst, src's place among its parents), in
+    edge order; worked out once per model (``check`` asks for the factors at many points)."""
+    edges = model._plans.get("edges")
+    if edges is None:
+        graph = model.graph.edges
+        edges = model._plans["edges"] = []
+        triples = zip(graph.src.tolist(), graph.dst.tolist(), graph.diag.tolist(), strict=True)
+        for src, dst, diag in triples:
+            definition = model.definitions[dst]
+            position = -1 if definition.op is not None else definition.parents.index(src)
+            edges.append((src, dst, diag, definition, position))
+    return edges
+
+
 def local_jacobians(model: NumericModel, values: list[np.ndarray]) -> list[LocalJacobian]:
     """The factor ∂g_v/∂α_w of every edge at the point ``values``, in edge order."""
-    edges = model.graph.edges
     factors = []
     with np.errstate(all="ignore"):  # once: a non-finite partial is caught by _finite
-        for src, dst, diag in zip(
-            edges.src.tolist(), edges.dst.tolist(), edges.diag.tolist(), strict=True
-        ):
-            definition = model.definitions[dst]
+        for src, dst, diag, definition, position in _edge_list(model):
             if definition.op is not None:
                 factors.append(_layer_factor(model, values, src, dst, diag))
                 continue
             kernel = _kernel(model, dst)
-            position = definition.parents.index(src)
             arguments = tuple(values[p] for p in definition.parents)
             raw = kernel.partials[position](*arguments)
             vector = _finite(model, dst, raw, "derivative", src, arguments)

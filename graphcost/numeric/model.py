@@ -56,6 +56,7 @@ class NumericModel:
     outputs: list[int]
     shapes: list[tuple[int, ...]] = field(default_factory=list)
     _kernels: dict[int, Any] = field(default_factory=dict, repr=False)
+    _plans: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def node_names(self, blocks: list[int]) -> list[str]:
         """Node names of ``blocks`` laid side by side (``x`` or ``x[0]``, ``x[1]``, ...; a

@@ -67,35 +67,30 @@ def _propagate(
     order: list[int],
     sizes: list[int],
     incoming: list[list[tuple[int, str, np.ndarray]]],
-    seeds: list[int],
+    offsets: dict[int, int],
     *,
     transposed: bool = False,
-) -> tuple[list[Sensitivity | None], int, dict[int, int], int]:
+) -> tuple[list[Sensitivity | None], int]:
     """Δ_{s,v} for every seed node s and block v, visiting ``order``; returns the products made.
 
-    ``incoming[v]`` lists ``(w, kind, factor)`` with ``factor`` oriented ``(size_v, size_w)``
-    (a vector when diag), or ``(size_w, size_v)`` when ``transposed`` (the backward recursion
-    passes the factors of the forward graph untransposed and multiplies from the left, as a
-    vector-Jacobian product: BLAS is far faster that way than on a transposed view); a ``row``
-    factor is the vector x of h = W·x, whichever way it is run. Seed blocks hold the identity:
-    a factor out of a seed is copied, not multiplied (unit seed). Sensitivities hold only
-    structurally non-zero entries, so no product with a structural zero is ever formed.
+    ``offsets`` maps each seed block to its first column. ``incoming[v]`` lists
+    ``(w, kind, factor)`` with ``factor`` oriented ``(size_v, size_w)`` (a vector when diag),
+    or ``(size_w, size_v)`` when ``transposed`` (the backward recursion passes the factors of
+    the forward graph untransposed and multiplies from the left, as a vector-Jacobian product:
+    BLAS is far faster that way than on a transposed view); a ``row`` factor is the vector x
+    of h = W·x, whichever way it is run. Seed blocks hold the identity: a factor out of a seed
+    is copied, not multiplied (unit seed). Sensitivities hold only structurally non-zero
+    entries, so no product with a structural zero is ever formed.
     """
-    offsets: dict[int, int] = {}
-    total = 0
-    for s in seeds:
-        offsets[s] = total
-        total += sizes[s]
-    seed_set = set(seeds)
     sens: list[Sensitivity | None] = [None] * len(sizes)
     multiplications = 0
     for v in order:
-        if v in seed_set:
+        if v in offsets:
             continue
         size = sizes[v]
         step = Step(size, offsets, sizes)
         for w, kind, factor in incoming[v]:
-            if w in seed_set:
+            if w in offsets:
                 step.from_seed(w, kind, factor, transposed)
                 continue
             source = sens[w]
@@ -108,7 +103,68 @@ def _propagate(
             sens[v] = merge(
                 size, step.pieces, step.diagonal, offsets, sizes, step.rows, step.spread
             )
-    return sens, multiplications, offsets, total
+    return sens, multiplications
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a recursion needs besides the factors' values: the same for every point, so
+    :func:`_plan` works it out once per model, mode, ``wrt`` and factor structure."""
+
+    independent: list[int]
+    order: list[int]
+    #: Per block, its incoming edges as (tail, kind, index of the factor in the list).
+    incoming: list[list[tuple[int, str, int]]]
+    offsets: dict[int, int]
+    width: int
+    #: The blocks fed by a seed (their Δ may be a parameter array: copied when handed out).
+    fed: frozenset[int]
+
+
+def _plan(
+    model: NumericModel, factors: list[LocalJacobian], mode: str, wrt: list[int] | None
+) -> _Plan:
+    """The recursion's plan (cached on the model: ``check`` and benchmarks run it per point)."""
+    structure = tuple((f.src, f.dst, f.row, f.diag) for f in factors)
+    key = (mode, None if wrt is None else tuple(wrt), structure)
+    plan = model._plans.get(key)
+    if plan is None:
+        plan = model._plans[key] = _make_plan(model, structure, mode, wrt)
+    return plan
+
+
+def _make_plan(
+    model: NumericModel,
+    structure: tuple[tuple[int, int, bool, bool], ...],
+    mode: str,
+    wrt: list[int] | None,
+) -> _Plan:
+    reverse = mode == "backward"
+    independent = list(model.inputs) if wrt is None else [b for b in model.inputs if b in wrt]
+    active = _reached(structure, independent)
+    incoming: list[list[tuple[int, str, int]]] = [[] for _ in model.sizes]
+    for i, (src, dst, row, diag) in enumerate(structure):
+        if src not in active:
+            continue
+        head, tail = (src, dst) if reverse else (dst, src)
+        incoming[head].append((tail, ROW if row else DIAG if diag else FULL, i))
+    seeds = model.outputs if reverse else independent
+    stored = sum(model.sizes) * sum(model.sizes[s] for s in seeds)
+    if stored > MAX_NUMERIC_ENTRIES:
+        raise GraphTooLargeError(
+            f"the {mode} recursion on {model.graph.name!r} would store {stored:,} derivatives "
+            f"(nodes × {'outputs' if reverse else 'inputs'}), more than {MAX_NUMERIC_ENTRIES:,}",
+            path=model.graph.path,
+            fix="evaluate a smaller instance (--set); analyze counts the large one",
+        )
+    offsets: dict[int, int] = {}
+    width = 0
+    for s in seeds:
+        offsets[s] = width
+        width += model.sizes[s]
+    order = model.graph.order.tolist()
+    fed = frozenset(v for v, edges in enumerate(incoming) if any(w in offsets for w, _, _ in edges))
+    return _Plan(independent, order[::-1] if reverse else order, incoming, offsets, width, fed)
 
 
 def forward(
@@ -177,32 +233,15 @@ def recursion(
     if factors is None:
         factors = local_jacobians(model, values)
     reverse = mode == "backward"
-    independent = list(model.inputs) if wrt is None else [b for b in model.inputs if b in wrt]
-    active = _reached(model, factors, independent)
-    incoming: list[list[tuple[int, str, np.ndarray]]] = [[] for _ in model.sizes]
-    for f in factors:
-        if f.src not in active:
-            continue
-        head, tail = (f.src, f.dst) if reverse else (f.dst, f.src)
-        incoming[head].append((tail, ROW if f.row else DIAG if f.diag else FULL, f.value))
-    order = model.graph.order.tolist()
-    seeds = model.outputs if reverse else independent
-    stored = sum(model.sizes) * sum(model.sizes[s] for s in seeds)
-    if stored > MAX_NUMERIC_ENTRIES:
-        raise GraphTooLargeError(
-            f"the {mode} recursion on {model.graph.name!r} would store {stored:,} derivatives "
-            f"(nodes × {'outputs' if reverse else 'inputs'}), more than {MAX_NUMERIC_ENTRIES:,}",
-            path=model.graph.path,
-            fix="evaluate a smaller instance (--set); analyze counts the large one",
-        )
-    sens, count, offsets, width = _propagate(
-        order[::-1] if reverse else order, model.sizes, incoming, seeds, transposed=reverse
-    )
+    plan = _plan(model, factors, mode, wrt)
+    independent, offsets, width = plan.independent, plan.offsets, plan.width
+    incoming = [[(w, kind, factors[i].value) for w, kind, i in edges] for edges in plan.incoming]
+    sens, count = _propagate(plan.order, model.sizes, incoming, offsets, transposed=reverse)
     # A block fed by a seed may hold that seed's factor (a parameter) as its Δ: copied. Every
     # other Δ is a product made by this recursion, handed over as it is.
-    fed = {v for v, edges in enumerate(incoming) if any(w in offsets for w, _, _ in edges)}
+    fed = plan.fed
     deltas = [
-        _identity(size, width, offsets[b])
+        np.eye(size, width, offsets[b])
         if b in offsets
         else _dense(sens[b], size, width, offsets, copy=b in fed)
         for b, size in enumerate(model.sizes)
@@ -216,11 +255,11 @@ def recursion(
     return Propagation(mode, values, deltas, jacobian, count, independent)
 
 
-def _reached(model: NumericModel, factors: list[LocalJacobian], seeds: list[int]) -> set[int]:
-    """The blocks some seed reaches (the seeds included)."""
+def _reached(structure: tuple[tuple[int, int, bool, bool], ...], seeds: list[int]) -> set[int]:
+    """The blocks some seed reaches along the edges ``(src, dst, …)`` (the seeds included)."""
     children: dict[int, list[int]] = {}
-    for f in factors:
-        children.setdefault(f.src, []).append(f.dst)
+    for src, dst, _, _ in structure:
+        children.setdefault(src, []).append(dst)
     reached, stack = set(seeds), list(seeds)
     while stack:
         for child in children.get(stack.pop(), ()):
@@ -243,12 +282,6 @@ def _dense(
 def _stacked(blocks: list[np.ndarray], axis: int = 0) -> np.ndarray:
     """The blocks' Δ side by side (a new array); one block is copied in its own layout."""
     return blocks[0].copy(order="K") if len(blocks) == 1 else np.concatenate(blocks, axis=axis)
-
-
-def _identity(size: int, width: int, offset: int) -> np.ndarray:
-    out = np.zeros((size, width))
-    out[np.arange(size), offset + np.arange(size)] = 1.0
-    return out
 
 
 def as_vectors(inputs: Mapping[int, Any]) -> dict[int, np.ndarray]:
