@@ -354,4 +354,4 @@ def test_bit_matrices_compacted_at_every_step_equal_the_set_engine(
 def test_node_level_elimination_refuses_huge_expansions() -> None:
     graph = load_graph(GRAPHS / "exercise-4b.yaml")
     with pytest.raises(GraphTooLargeError, match="node-level elimination of 'exercise-4b'"):
-        elimination_problem(graph, {"n": 3000}, level="node")
+        elimination_problem(graph, {"n": 3 * 10**5}, level="node")

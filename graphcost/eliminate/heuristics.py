@@ -22,14 +22,13 @@ by :func:`graphcost.eliminate.strategies.run_strategy`.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from graphcost.eliminate.engine import BIT_MATRIX_MAX_NODES, EliminationState, node_engine
+from graphcost.eliminate.engine import BIT_MATRIX_MAX_NODES, node_engine
+from graphcost.eliminate.markowitz import markowitz_on_bits, markowitz_on_sets
 from graphcost.eliminate.problem import EliminationProblem
 from graphcost.eliminate.registry import StrategyOptions, StrategyOutcome, register
 from graphcost.errors import GraphFileError, UsageError
@@ -66,94 +65,20 @@ def markowitz(problem: EliminationProblem, options: StrategyOptions) -> Strategy
     Repeatedly eliminates the vertex whose elimination costs the fewest multiplications in the
     current graph (|preds|·|succs| at node level), ties broken by D's file order.
 
-    On sets (block level, small node-level graphs, and big ones while more vertices are alive
-    than bit matrices hold) a heap holds (cost, position, vertex); after each elimination only
-    the neighbours' costs change, so only they get fresh entries, and an entry whose cost is
-    no longer current is skipped when popped. On bit matrices the minimum is a vectorised
-    argmin. A node-level graph too big for bit matrices starts on sets and moves to bit
-    matrices over the vertices still alive once they fit (:data:`BIT_MATRIX_MAX_NODES`): the
-    greedy steps, which fill the graph in, are cheap there (on sets they cost
-    |preds|·|succs| insertions each). The order is the same on every path (tested).
+    On sets a lazy heap of integer keys (cost, position) finds the minimum and only the
+    neighbours get fresh keys (:func:`~graphcost.eliminate.markowitz.markowitz_on_sets`); on
+    bit matrices it is a vectorised argmin. Under ``engine="auto"`` a node-level graph starts
+    on sets and moves to bit matrices over the vertices still alive once they fit
+    (:data:`BIT_MATRIX_MAX_NODES`) and the recent greedy steps, which fill the graph in, would
+    be cheaper there (:func:`~graphcost.eliminate.markowitz.bits_are_cheaper`: sets cost
+    |preds|·|succs| insertions a step). The order is the same on every path (tested).
     """
     _numeric(problem, "markowitz")
     engine = node_engine(problem, options.engine, greedy=True)
     if engine == "bits":
-        return StrategyOutcome(tuple(_markowitz_bits(problem)))
-    big = len(problem.names) > BIT_MATRIX_MAX_NODES  # too big for bit matrices at first
-    switch = problem.level == "node" and options.engine == "auto" and big
-    return StrategyOutcome(tuple(_markowitz_sets(problem, switch)))
-
-
-def _markowitz_sets(problem: EliminationProblem, switch: bool) -> list[int]:
-    state = EliminationState(problem)
-    position = problem.position
-    heap = [(state.cost(v), position[v], v) for v in problem.intermediates]
-    heapq.heapify(heap)
-    done: set[int] = set()
-    order: list[int] = []
-    alive = len(problem.names)
-    while heap:
-        if switch and alive <= BIT_MATRIX_MAX_NODES and len(order) < len(problem.intermediates):
-            return order + _markowitz_rest_on_bits(problem, state, done)
-        cost, _, vertex = heapq.heappop(heap)
-        if vertex in done or cost != state.cost(vertex):
-            continue
-        neighbours = state.preds[vertex] | state.succs[vertex]
-        state.eliminate(vertex)
-        done.add(vertex)
-        order.append(vertex)
-        alive -= 1
-        for other in neighbours:
-            if other in position and other not in done:
-                heapq.heappush(heap, (state.cost(other), position[other], other))
-    return order
-
-
-def _markowitz_rest_on_bits(
-    problem: EliminationProblem, state: EliminationState, done: set[int]
-) -> list[int]:
-    """Markowitz on bit matrices over the vertices still alive (renumbered; the intermediates
-    keep their relative D order, so ties go the same way), in the original numbering."""
-    alive = [v for v in range(len(problem.names)) if v not in done]
-    local = {v: i for i, v in enumerate(alive)}
-    rest = [v for v in problem.intermediates if v not in done]
-    sub = replace(
-        problem,
-        names=[problem.names[v] for v in alive],
-        roles=[problem.roles[v] for v in alive],
-        sizes=[1] * len(alive),
-        intermediates=[local[v] for v in rest],
-        preds=tuple(frozenset(local[u] for u in state.preds[v]) for v in alive),
-        succs=tuple(frozenset(local[w] for w in state.succs[v]) for v in alive),
-    )
-    return [alive[v] for v in _markowitz_bits(sub)]
-
-
-def _markowitz_bits(problem: EliminationProblem) -> list[int]:
-    """Markowitz on bit matrices: the (cost, position) minimum is a vectorised argmin over one
-    int64 key per vertex, cost·(|D| + 1) + position, refreshed for the neighbours only."""
-    import numpy as np  # here, not at the top: `graphcost analyze` starts without numpy
-
-    from graphcost.eliminate.bitmatrix import BitMatrixState
-
-    state = BitMatrixState(problem)
-    stride = len(problem.intermediates) + 1
-    done = np.iinfo(np.int64).max
-    key = np.full(len(problem.names), done, dtype=np.int64)
-    rank = np.full(len(problem.names), -1, dtype=np.int64)
-    members = np.array(problem.intermediates, dtype=np.int64)
-    rank[members] = np.arange(len(members))
-    key[members] = state.indegree[members] * state.outdegree[members] * stride + rank[members]
-    order: list[int] = []
-    for _ in range(len(members)):
-        vertex = int(np.argmin(key))
-        state.eliminate(vertex)
-        touched = np.concatenate(state.last_neighbours)
-        key[vertex] = done
-        order.append(vertex)
-        touched = touched[(rank[touched] >= 0) & (key[touched] != done)]
-        key[touched] = state.indegree[touched] * state.outdegree[touched] * stride + rank[touched]
-    return order
+        return StrategyOutcome(tuple(markowitz_on_bits(problem)))
+    switch = problem.level == "node" and options.engine == "auto"
+    return StrategyOutcome(tuple(markowitz_on_sets(problem, BIT_MATRIX_MAX_NODES if switch else 0)))
 
 
 @register("chain", description="matrix-chain bracketing optimum for a chain of blocks (O(L³))")

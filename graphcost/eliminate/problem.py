@@ -16,13 +16,11 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from graphcost.errors import GraphTooLargeError, UsageError
+from graphcost.eliminate.node_adjacency import adjacency, check_node_memory
+from graphcost.errors import UsageError
 from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT, ROLES, Graph, check_level
 from graphcost.graph.shifts import shifted_edges
 from graphcost.jacobian.blocks import Pattern
-
-#: Most edges of a graph eliminated at node level (its adjacency lives in Python sets).
-MAX_NODE_EDGES = 2_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,7 +252,8 @@ def elimination_problem(
     ------
     UsageError, SizeError
     GraphTooLargeError
-        At node level beyond :data:`MAX_NODE_EDGES` edges.
+        At node level when the problem and an elimination over it would not fit in the memory
+        available (:func:`~graphcost.eliminate.node_adjacency.check_node_memory`).
 
     Examples
     --------
@@ -278,26 +277,11 @@ def elimination_problem(
         shapes = graph.shapes(values)
         sizes = [math.prod(shape) for shape in shapes]
         node_count, edge_count = expansion_size(graph, sizes, shapes)
-        if edge_count > MAX_NODE_EDGES:
-            raise GraphTooLargeError(
-                f"node-level elimination of {graph.name!r} would hold {edge_count:,} edges "
-                f"({node_count:,} nodes; limit {MAX_NODE_EDGES:,} edges)",
-                path=graph.path,
-                fix="eliminate at block level (drop --nodes), or choose smaller sizes with --set",
-            )
+        check_node_memory(node_count, edge_count, graph_name=graph.name, path=graph.path)
         nodes = expand(graph, sizes, shapes)
         roles = [ROLES[c] for c in nodes.role.tolist()]
-        return _build(
-            "node",
-            nodes.names(),
-            roles,
-            [1] * len(roles),
-            nodes.src.tolist(),
-            nodes.dst.tolist(),
-            (),
-            graph.name,
-            False,
-        )
+        pair = adjacency(len(roles), nodes.src, nodes.dst)
+        return _build("node", nodes.names(), roles, [1] * len(roles), pair, (), graph.name, False)
     shapes = graph.symbolic_shapes()[0] if symbolic else graph.shapes(values)
     sizes = [math.prod(shape) for shape in shapes]
     edges = graph.edges
@@ -308,8 +292,7 @@ def elimination_problem(
         [b.name for b in graph.blocks],
         [b.role for b in graph.blocks],
         sizes,
-        src,
-        dst,
+        _sets(len(graph.blocks), src, dst),
         diag,
         graph.name,
         symbolic,
@@ -318,30 +301,37 @@ def elimination_problem(
     return replace(problem, shapes=tuple(shapes), patterns=patterns, inexact=shifted_edges(graph))
 
 
+Adjacency = tuple[tuple[frozenset[int], ...], tuple[frozenset[int], ...]]
+
+
+def _sets(count: int, src: list[int], dst: list[int]) -> Adjacency:
+    """(preds, succs) of a small graph, without numpy."""
+    preds: list[set[int]] = [set() for _ in range(count)]
+    succs: list[set[int]] = [set() for _ in range(count)]
+    for a, b in zip(src, dst, strict=True):
+        succs[a].add(b)
+        preds[b].add(a)
+    return tuple(frozenset(p) for p in preds), tuple(frozenset(s) for s in succs)
+
+
 def _build(
     level: str,
     names: list[str],
     roles: list[str],
     sizes: list[Any],
-    src: list[int],
-    dst: list[int],
+    pair: Adjacency,
     diag: Iterable[tuple[int, int]],
     graph_name: str,
     symbolic: bool,
 ) -> EliminationProblem:
-    preds: list[set[int]] = [set() for _ in names]
-    succs: list[set[int]] = [set() for _ in names]
-    for a, b in zip(src, dst, strict=True):
-        succs[a].add(b)
-        preds[b].add(a)
     return EliminationProblem(
         level=level,
         names=names,
         intermediates=[v for v, role in enumerate(roles) if role == INTERMEDIATE],
         roles=roles,
         sizes=sizes,
-        preds=tuple(frozenset(p) for p in preds),
-        succs=tuple(frozenset(s) for s in succs),
+        preds=pair[0],
+        succs=pair[1],
         diag=frozenset(diag),
         graph_name=graph_name,
         symbolic=symbolic,
@@ -383,4 +373,5 @@ def problem_from_edges(
                 raise UsageError(f"edge [{a}, {b}] names an undeclared vertex {end!r}")
         src.append(index[a])
         dst.append(index[b])
-    return _build("node", names, roles, [1] * len(names), src, dst, (), name, False)
+    pair = _sets(len(names), src, dst)
+    return _build("node", names, roles, [1] * len(names), pair, (), name, False)
