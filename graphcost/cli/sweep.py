@@ -124,8 +124,6 @@ def sweep(
     """
     from graphcost.count.sweep import run_sweep
     from graphcost.count.sweep_plan import parse_over, plan_sweep
-    from graphcost.eliminate.registry import StrategyOptions
-    from graphcost.report.render import MAX_TABLE_ROWS
     from graphcost.report.writers import CsvRowFile
 
     if plot_path is not None:
@@ -146,19 +144,15 @@ def sweep(
         values=parse_assignments(assignments),
         nodes=nodes,
         strategy=strategy,
-        strategy_options=StrategyOptions(seed=seed, time_limit=time_limit, iterations=iterations),
+        strategy_options=_strategy_options(strategy, seed, time_limit, iterations),
     )
     if not plan.per_point and (jobs != 1 or scheduler is not None):
         warn(
             "--jobs and --scheduler apply to per-point work (--nodes, --strategy); this "
             "block-level sweep is vectorised in one process"
         )
-    if fmt == "table" and plan.total > MAX_TABLE_ROWS:  # before any work: drawing is the cost
-        raise UsageError(
-            f"this sweep has {plan.total:,} points, but --format table draws at most "
-            f"{MAX_TABLE_ROWS:,} rows",
-            fix="use --format csv (with -o FILE for big sweeps) or json, or a coarser step",
-        )
+    if fmt == "table":
+        _check_table_rows(plan.total)  # before any work: drawing is the cost
     keep = plot_path is not None or fmt != "csv"
     if keep and plan.total > MAX_KEPT_POINTS:
         holders = [f"--format {fmt}"] * (fmt != "csv") + ["--plot"] * (plot_path is not None)
@@ -225,6 +219,29 @@ def sweep(
             graph=graph.name,
             convention=plan.convention,
             group_by=[axis.symbol for axis in plan.axes if axis is not x_axis and len(axis) > 1],
+        )
+
+
+def _strategy_options(
+    strategy: str | None, seed: int, time_limit: float | None, iterations: int | None
+) -> Any:
+    """The search options of ``--strategy`` (``None`` without one: a block sweep does not import
+    the elimination layer)."""
+    if strategy is None:
+        return None
+    from graphcost.eliminate.registry import StrategyOptions
+
+    return StrategyOptions(seed=seed, time_limit=time_limit, iterations=iterations)
+
+
+def _check_table_rows(total: int) -> None:
+    from graphcost.report.render import MAX_TABLE_ROWS
+
+    if total > MAX_TABLE_ROWS:
+        raise UsageError(
+            f"this sweep has {total:,} points, but --format table draws at most "
+            f"{MAX_TABLE_ROWS:,} rows",
+            fix="use --format csv (with -o FILE for big sweeps) or json, or a coarser step",
         )
 
 

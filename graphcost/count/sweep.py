@@ -32,11 +32,11 @@ import numpy as np
 
 from graphcost.count.compiled import (
     CompiledCounts,
-    compile_counts,
     evaluate_counts,
     int_array,
     largest_magnitude,
 )
+from graphcost.count.plan_cache import cached_compile
 from graphcost.count.records import (
     COUNT_COLUMNS,
     record_columns,
@@ -221,7 +221,7 @@ def run_sweep(
     if plan.per_point:
         yield from _run_per_point(plan, strict, jobs, scheduler)
         return
-    compiled = compile_counts(plan.graph, plan.convention)
+    compiled = cached_compile(plan.graph, plan.convention)
     for start in range(0, plan.total, chunk_points):
         stop = min(plan.total, start + chunk_points)
         yield _block_chunk(plan, compiled, start, stop, strict)

@@ -32,8 +32,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from graphcost.errors import UsageError
-from graphcost.parallel.dask_client import map_dask
-from graphcost.parallel.processes import map_processes
 
 #: Most local worker processes (or search restarts) per CPU: more only queue up behind the
 #: CPUs, and an absurd count (``--jobs 10000``) would run for hours or exhaust the machine.
@@ -127,9 +125,15 @@ def map_ordered(
     check_jobs(jobs, cluster=scheduler is not None)
     if chunksize < 1:
         raise UsageError(f"chunksize must be at least 1, got {chunksize}")
+    # The backends are imported when used: multiprocessing and logging cost a sweep or a
+    # search that runs in this process (or just its signals module) ~15 ms of start-up.
     if scheduler is not None:
+        from graphcost.parallel.dask_client import map_dask
+
         yield from map_dask(function, items, scheduler, chunksize)
     elif jobs == 1:
         yield from map(function, items)
     else:
+        from graphcost.parallel.processes import map_processes
+
         yield from map_processes(function, items, jobs, chunksize)
