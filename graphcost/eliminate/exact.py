@@ -13,14 +13,9 @@ Branch and bound (A*)
 
     - an **upper bound** U from the cheap strategies and a short, seeded run of ``search``:
       only states that might lead to an order cheaper than U are kept;
-    - an **admissible, consistent lower bound** h(T) on the cost of finishing from T
-      (:mod:`graphcost.eliminate.bound`);
-    - **memoised states**: one dict entry per subset (a bitmask) holding the cheapest cost
-      found to reach it and the vertex eliminated last (to rebuild the order).
-
-    A state's graph is not stored; it is rebuilt from the original graph when the state is
-    expanded (|T| eliminations, in any order, by the property above), so memory is one dict
-    entry per state.
+    - an **admissible lower bound** h(T) on the cost of finishing from T (below);
+    - **memoised states**: one dict entry per subset (a bitmask): the cheapest cost found to
+      reach it and the vertex eliminated last. A state's graph is rebuilt when it is expanded.
 
 Reduction rules
     At node level a state whose graph has a zero-cost vertex (no predecessor or no successor)
@@ -29,24 +24,25 @@ Reduction rules
     on: :mod:`graphcost.eliminate.reductions` says why no optimum is lost.
 
 Bounded memory
-    The search estimates its memory from its state counts (:mod:`graphcost.eliminate.memory`).
-    Past ``--memory-limit`` (default a quarter of the RAM) it frees its states and continues
-    depth first from the bound proven so far (iterative deepening A*,
-    :mod:`graphcost.eliminate.deepening`), in memory proportional to the depth.
+    Past ``--memory-limit`` (default a quarter of the RAM; :mod:`graphcost.eliminate.memory`)
+    it frees its states and continues depth first from the bound proven so far (iterative
+    deepening A*, :mod:`graphcost.eliminate.deepening`), in memory proportional to the depth.
 
 The lower bound
-    h(T), the sum over the intermediates not yet eliminated of min-cut products κ_in·κ_out, and
-    why it is admissible and consistent: :mod:`graphcost.eliminate.bound`. At block level (sizes,
-    diag edges) the bound is taken as 0 (plain Dijkstra over the subsets): still exact, but only
-    small block graphs are feasible.
+    h(T) is the larger of two: the sum over the intermediates not yet eliminated of min-cut
+    products κ_in·κ_out (admissible and consistent, :mod:`graphcost.eliminate.bound`), and the
+    group bound computed once at the start (small groups of neighbours solved exactly, combined
+    by a linear programme; admissible, not consistent, so states reached more cheaply are
+    reopened: :mod:`graphcost.eliminate.groups`). At block level (sizes, diag edges) the bound
+    is 0 (plain Dijkstra over the subsets): still exact, but only small block graphs are feasible.
 
 Limits
     More than :data:`MAX_INTERMEDIATES` (node level) or :data:`MAX_BLOCK_INTERMEDIATES` (block
-    level) intermediates: refused with a :class:`~graphcost.errors.UsageError`. When the time
-    limit (``--time-limit``, default :data:`DEFAULT_SECONDS` s) expires, the best order found
-    so far is returned with ``proven_optimal=False`` and the lower bound proven so far (the
-    smallest f in the queue, or the depth-first threshold). The best order and the bound are
-    reported as they change (:mod:`graphcost.eliminate.progress`).
+    level) intermediates: refused (:class:`~graphcost.errors.UsageError`). When ``--time-limit``
+    (default :data:`DEFAULT_SECONDS` s) expires, the best order found so far is returned with
+    ``proven_optimal=False`` and the lower bound proven so far (the start bound, or the least f
+    in the queue or the depth-first threshold if larger), both reported as they change
+    (:mod:`graphcost.eliminate.progress`).
 """
 
 from __future__ import annotations
@@ -58,6 +54,7 @@ from typing import Any
 
 from graphcost.eliminate.bound import CutBound
 from graphcost.eliminate.deepening import deepen
+from graphcost.eliminate.groups import root_table
 from graphcost.eliminate.kernels import kernel_for, order_cost
 from graphcost.eliminate.memory import CACHE_BYTES, MEMO_BYTES, QUEUE_BYTES, default_memory_limit
 from graphcost.eliminate.problem import EliminationProblem
@@ -76,6 +73,8 @@ DEFAULT_SECONDS = 20.0
 UPPER_BOUND_ITERATIONS = 2000
 #: At most this share of the time limit goes to that search.
 UPPER_BOUND_SHARE = 0.25
+#: The group bound (:mod:`graphcost.eliminate.groups`) is computed until this share has passed.
+GROUP_SHARE = 0.5
 #: The clock is read every this many expansions.
 CLOCK_EVERY = 128
 
@@ -97,11 +96,9 @@ class ExactResult:
     expanded
         States expanded (best-first) plus states visited (depth-first).
     stopped
-        Why it stopped early: ``"time"``, ``"memory"`` (the ``max_states`` cap), or ``None``
-        when it finished.
+        ``"time"``, ``"memory"`` (the ``max_states`` cap), or ``None`` when it finished.
     mode
-        ``"best-first"``, or ``"depth-first"`` when the memory limit made it switch
-        (:mod:`graphcost.eliminate.deepening`).
+        ``"best-first"``, or ``"depth-first"`` past the memory limit (:mod:`.deepening`).
     seconds
         Wall-clock time of the whole solve.
     memory
@@ -142,6 +139,7 @@ def solve(
     memory_limit: int | None = None,
     seed: int = 0,
     rules: tuple[str, ...] = RULES,
+    groups: bool = True,
 ) -> ExactResult:
     """A* over subsets of eliminated vertices (see the module docstring).
 
@@ -163,6 +161,8 @@ def solve(
         Seed of the upper-bound search.
     rules
         Reduction rules (:mod:`graphcost.eliminate.reductions`; node level only).
+    groups
+        Also use the group bound (:mod:`graphcost.eliminate.groups`; node level only).
 
     Returns
     -------
@@ -228,6 +228,12 @@ def solve(
         )
 
     full = (1 << count) - 1
+    table = None
+    if cuts is not None and groups and root_bound < best_cost:
+        deadline = None if time_limit is None else began + GROUP_SHARE * time_limit
+        table = root_table(problem, cuts, deadline=deadline)
+        root_bound = max(root_bound, table.bound)
+        report_progress("optimal", best_cost, root_bound)
     if root_bound >= best_cost:
         return finish(best_cost, True, 0, None)
     slot = {v: k for k, v in enumerate(members)}
@@ -264,7 +270,9 @@ def solve(
             gone |= 1 << vertex
         if cuts is not None:
             weights = cuts.weights(state[0], state[1], gone)
-            remaining = sum(weights)
+            remaining = cut_rest = sum(weights)
+            if table is not None:
+                remaining = max(remaining, table.rest(mask))
             if not evaluated and g + remaining > f:
                 if g + remaining >= best_cost:
                     continue  # cannot lead to a cheaper order
@@ -273,10 +281,10 @@ def solve(
                     continue
                 # still first in the queue: expand it now instead of rebuilding it later
         else:
-            remaining = 0
+            remaining = cut_rest = 0
         expanded += 1
         if expanded % CLOCK_EVERY == 0:
-            report_progress("optimal", best_cost, f)
+            report_progress("optimal", best_cost, max(root_bound, f))
             if time_limit is not None and time.perf_counter() - began > time_limit:
                 stopped = "time"
         used = MEMO_BYTES * len(memo) + QUEUE_BYTES * len(queue)
@@ -296,10 +304,12 @@ def solve(
         for vertex in choices:
             k = slot[vertex]
             g2 = g + kernel.cost(state, vertex)
-            f2 = g2 + remaining - weights[k]
+            child = mask | 1 << k
+            f2 = g2 + cut_rest - weights[k]
+            if table is not None:
+                f2 = max(f2, g2 + table.rest(child))
             if f2 >= best_cost:
                 continue
-            child = mask | 1 << k
             known = memo.get(child)
             if known is not None and known >> 8 <= g2:
                 continue
@@ -307,9 +317,9 @@ def solve(
             heapq.heappush(queue, (f2, -g2, child, False))
     if not out_of_memory:
         proven = stopped is None
-        bound = best_cost if proven else min(queue[0][0], best_cost)
+        bound = best_cost if proven else max(root_bound, min(queue[0][0], best_cost))
         return finish(bound, proven, expanded, stopped, memory=peak)
-    bound = queue[0][0]
+    bound = max(root_bound, queue[0][0])
     # Out of memory: keep the bound and the best order, free the states, go depth first.
     del memo, queue
     if cuts is None:  # block level: no bound, so no depth-first search either
