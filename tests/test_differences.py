@@ -24,7 +24,7 @@ from graphcost.numeric.differences import (
     finite_differences,
     looped_differences,
 )
-from graphcost.numeric.evaluate import evaluate, evaluate_batch
+from graphcost.numeric.evaluate import OneCoordinate, evaluate, evaluate_batch
 from tests.conftest import GRAPHS
 from tests.test_numeric import NUMERIC, block_graphs, node_graphs
 
@@ -125,3 +125,30 @@ def test_a_step_outside_the_domain_is_named_as_the_loop_names_it() -> None:
         finite_differences(model, point)
     assert batched.value.message == looped.value.message
     assert "x ± 1e-06 (the finite-difference step)" in batched.value.message
+
+
+def test_one_coordinate_rows_equal_the_full_matrix_product() -> None:
+    # x feeds two layer ops (one with a weight input W_a, one with a parameter) and an
+    # elementwise op; its rows move one coordinate each, and so do the rank-one updates.
+    data = {
+        "V": {"x": 5, "W_a": [3, 5], "b_a": 3},
+        "D": {"a": 3, "b": 4, "c": 5},
+        "D'": {"y": 3},
+        "g": {"a": "affine(x)", "b": "linear(x)", "c": "sin(x)", "y": "affine(a, b, c)"},
+    }
+    model = build_model(graph_from_dict(data), seed=1)
+    point, _ = input_values(model, seed=1)
+    x = point[0]
+    columns = np.array([0, 4, 2, 2, 1])
+    deltas = np.array([1e-3, -2e-3, 0.5, -0.25, 3.0])
+    rows = np.tile(x, (len(columns), 1))
+    rows[np.arange(len(columns)), columns] += deltas
+    shared = {b: np.atleast_1d(v)[None, :] for b, v in point.items() if b != 0}
+    plain = evaluate_batch(model, {**shared, 0: rows})
+    moved = evaluate_batch(
+        model,
+        {**shared, 0: rows},
+        {0: OneCoordinate(x, columns, rows[np.arange(len(columns)), columns] - x[columns])},
+    )
+    for block, (a, b) in enumerate(zip(moved, plain, strict=True)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=str(block))

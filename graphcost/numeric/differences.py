@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from graphcost.errors import EvaluationError, GraphTooLargeError
-from graphcost.numeric.evaluate import evaluate, evaluate_batch
+from graphcost.numeric.evaluate import OneCoordinate, evaluate, evaluate_batch
 from graphcost.numeric.model import NumericModel, evaluation_work
 from graphcost.numeric.propagation import as_vectors
 
@@ -129,7 +129,9 @@ def _batched(
             points = np.empty((moved.size, len(x)))
             points[:] = x
             points[np.arange(moved.size), np.tile(k, len(moved))] = moved.reshape(-1)
-            values = evaluate_batch(model, {**shared, block: points})
+            deltas = moved.reshape(-1) - x[np.tile(k, len(moved))]
+            along = OneCoordinate(x, np.tile(k, len(moved)), deltas)
+            values = evaluate_batch(model, {**shared, block: points}, {block: along})
             outputs = np.hstack(
                 [np.broadcast_to(values[b], (moved.size, model.sizes[b])) for b in model.outputs]
             ).reshape(len(steps), 2, len(k), width)

@@ -131,17 +131,37 @@ def evaluate(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> list[np.n
     return values
 
 
-def evaluate_batch(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> list[np.ndarray]:
+@dataclass(frozen=True)
+class OneCoordinate:
+    """Rows that are one point ``base`` with one coordinate moved each: row r is ``base`` with
+    entry ``columns[r]`` increased by ``deltas[r]`` (the perturbed points of finite
+    differences). :func:`evaluate_batch` then applies a constant layer weight W to them as
+    W·base + deltas[r]·W[:, columns[r]], a rank-one update of one matrix-vector product, not a
+    matrix product over every row: the same values up to rounding."""
+
+    base: np.ndarray
+    columns: np.ndarray
+    deltas: np.ndarray
+
+
+def evaluate_batch(
+    model: NumericModel,
+    inputs: Mapping[int, np.ndarray],
+    moved: Mapping[int, OneCoordinate] | None = None,
+) -> list[np.ndarray]:
     """The primal values at many points at once, one row per point.
 
     ``inputs[b]`` is ``(rows, size_b)``, one point per row, or ``(1, size_b)`` when it is the
     same at every point. A block's value is ``(rows, size_b)``, or ``(1, size_b)`` when no input
     that varies reaches it (its value is then computed once, as :func:`evaluate` computes it).
+    ``moved[b]``, when given, says that the rows of ``inputs[b]`` are one point moved along
+    one coordinate each (:class:`OneCoordinate`).
 
     Row r equals :func:`evaluate` at point r: bitwise for elementwise definitions (the same
     ufuncs) and for a layer op whose weight varies with the rows; a constant weight applied to
-    many rows is one matrix product (BLAS), whose sums are ordered differently from one
-    matrix-vector product per row, so equal up to rounding (a few eps of the terms summed).
+    many rows is one matrix product (BLAS), or a rank-one update of one product for
+    ``moved`` rows, whose sums are ordered differently from one matrix-vector product per row,
+    so equal up to rounding (a few eps of the terms summed).
 
     Raises
     ------
@@ -168,7 +188,7 @@ def evaluate_batch(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> lis
             if definition.op is not None:
                 total = np.zeros((1, size))
                 for parent in definition.parents:
-                    total = total + _layer_rows(model, block, parent, values)
+                    total = total + _layer_rows(model, block, parent, values, moved)
                 if LAYER_OPS[definition.op].bias:
                     total = total + model.bias(block, values)
                 result = total
@@ -190,7 +210,11 @@ def evaluate_batch(model: NumericModel, inputs: Mapping[int, np.ndarray]) -> lis
 
 
 def _layer_rows(
-    model: NumericModel, block: int, parent: int, values: list[np.ndarray]
+    model: NumericModel,
+    block: int,
+    parent: int,
+    values: list[np.ndarray],
+    moved: Mapping[int, OneCoordinate] | None = None,
 ) -> np.ndarray:
     """W·x of one parent of a layer op, row by row: ``(rows, size(block))``."""
     definition = model.definitions[block]
@@ -207,6 +231,9 @@ def _layer_rows(
     )
     if x.shape[0] == 1:
         return (weight @ x[0])[None, :]  # computed once, as evaluate does
+    if moved and parent in moved:
+        rows = moved[parent]
+        return (weight @ rows.base)[None, :] + rows.deltas[:, None] * weight[:, rows.columns].T
     return x @ weight.T
 
 
