@@ -104,8 +104,10 @@ def sweep(
     forward_multiplications, forward_additions, backward_multiplications,
     backward_additions, speedup — the columns of `graphcost analyze --format csv`.
     Block graphs are evaluated from the exact symbolic counts, vectorised (10^5 points in
-    about half a second: the README's Benchmarks); points where a size is not a positive
-    integer are skipped and counted on stderr (--strict makes them an error).
+    about a quarter of a second, whole process: the README's Benchmarks); points where a size
+    is not a positive integer are skipped and counted on stderr (--strict makes them an
+    error). The compiled counts are cached in $XDG_CACHE_HOME/graphcost (~/.cache/graphcost);
+    GRAPHCOST_NO_CACHE=1 turns the cache off.
 
     CSV rows are written as they complete: if the sweep is interrupted (Ctrl-C) or crashes,
     the --output file holds every finished row, each line complete; on a usage error it is
