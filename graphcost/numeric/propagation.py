@@ -21,8 +21,9 @@ edges out of blocks they do not reach are left out (``--wrt``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -57,10 +58,18 @@ class Propagation:
 
     mode: str
     values: list[np.ndarray]
-    deltas: list[np.ndarray]
     jacobian: np.ndarray
     multiplications: int
     independent: list[int] = field(default_factory=list)
+    #: Block → its Δ as a dense matrix; :attr:`deltas` asks it for every block, once.
+    delta_of: Callable[[int], np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def deltas(self) -> list[np.ndarray]:
+        """Per block, the dense matrix of its Δ values (laid out on first use: the Jacobian
+        alone, which is all most callers want, does not need them)."""
+        assert self.delta_of is not None
+        return [self.delta_of(b) for b in range(len(self.values))]
 
 
 def _propagate(
@@ -237,22 +246,22 @@ def recursion(
     independent, offsets, width = plan.independent, plan.offsets, plan.width
     incoming = [[(w, kind, factors[i].value) for w, kind, i in edges] for edges in plan.incoming]
     sens, count = _propagate(plan.order, model.sizes, incoming, offsets, transposed=reverse)
-    # A block fed by a seed may hold that seed's factor (a parameter) as its Δ: copied. Every
-    # other Δ is a product made by this recursion, handed over as it is.
-    fed = plan.fed
-    deltas = [
-        np.eye(size, width, offsets[b])
-        if b in offsets
-        else _dense(sens[b], size, width, offsets, copy=b in fed)
-        for b, size in enumerate(model.sizes)
-    ]
+    sizes, fed = model.sizes, plan.fed
+
+    def delta_of(b: int) -> np.ndarray:
+        if b in offsets:
+            return np.eye(sizes[b], width, offsets[b])
+        # A block fed by a seed may hold that seed's factor (a parameter) as its Δ: copied.
+        # Every other Δ is a product made by this recursion, handed over as it is.
+        return _dense(sens[b], sizes[b], width, offsets, copy=b in fed)
+
     if not reverse:
-        jacobian = _stacked([deltas[b] for b in model.outputs])
+        jacobian = _stacked([delta_of(b) for b in model.outputs])
     elif independent:
-        jacobian = _stacked([deltas[b].T for b in independent], axis=1)
+        jacobian = _stacked([delta_of(b).T for b in independent], axis=1)
     else:
         jacobian = np.zeros((width, 0))
-    return Propagation(mode, values, deltas, jacobian, count, independent)
+    return Propagation(mode, values, jacobian, count, independent, delta_of)
 
 
 def _reached(structure: tuple[tuple[int, int, bool, bool], ...], seeds: list[int]) -> set[int]:
