@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from itertools import repeat
 from typing import Any
 
 from graphcost.errors import ExpressionError, GraphValidationError
@@ -25,6 +26,8 @@ from graphcost.graph.yamlfile import line_of
 
 # Square brackets are allowed: `graphcost show` names expanded nodes block[i].
 _NAME = re.compile(r"^[^\s,#:{}]+$")
+#: A character no name may hold, but the comma (:func:`_plain_nodes` joins names with it).
+_NOT_IN_NAME = re.compile(r"[\s#:{}]")
 _SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -32,8 +35,15 @@ def declared_blocks(
     data: Mapping[str, Any], symbols: Mapping[str, int], fail: Any, path: str | None
 ) -> list[Block]:
     """The blocks of V, D and D' in that order: names unique, size symbols declared."""
+    return declared_blocks_and_index(data, symbols, fail, path)[0]
+
+
+def declared_blocks_and_index(
+    data: Mapping[str, Any], symbols: Mapping[str, int], fail: Any, path: str | None
+) -> tuple[list[Block], dict[str, int]]:
+    """:func:`declared_blocks`, and each block's position by name (the index edges use)."""
     blocks: list[Block] = []
-    first_line: dict[str, int | None] = {}
+    position: dict[str, int] = {}
     output_key = "Dprime" if "Dprime" in data else "D'"
     for key, role in (("V", INPUT), ("D", INTERMEDIATE), (output_key, OUTPUT)):
         if key not in data:
@@ -43,35 +53,86 @@ def declared_blocks(
                 f"missing section {quote(key)}" if role == INPUT else 'missing section "D\'"',
                 fix="declare the inputs under V and the outputs under D' (or Dprime)",
             )
-        for block in _blocks(data[key], key, role, data, fail, path):
-            if block.name in first_line:
-                raise GraphValidationError(
-                    f"name {quote(block.name)} is declared twice "
-                    f"(first at line {first_line[block.name]})",
-                    path=path,
-                    line=block.line,
-                    fix="give every node and block a unique name",
-                )
-            first_line[block.name] = block.line
-            undeclared = sorted(block.size.names - symbols.keys())
-            if undeclared:
-                raise GraphValidationError(
-                    f"unknown symbol {quote(undeclared[0])} in the size of {quote(block.name)} "
-                    f"({block.size.text})",
-                    path=path,
-                    line=block.line,
-                    fix=f"declare it with a default value under 'symbols:', "
-                    f"e.g. symbols: {{{undeclared[0]}: 10}}",
-                )
-            blocks.append(block)
-        if role != INTERMEDIATE and not any(block.role == role for block in blocks):
+        before = len(blocks)
+        nodes = _plain_nodes(data[key], key, role, data)
+        if nodes is None or not _add_all(nodes, blocks, position):
+            for block in _blocks(data[key], key, role, data, fail, path):
+                _add(block, blocks, position, symbols, path)
+        if role != INTERMEDIATE and len(blocks) == before:
             # An empty V or D' leaves nothing to differentiate: every count would be a silent 0.
             raise fail(
                 f"section {quote(key)} declares no {'inputs' if role == INPUT else 'outputs'}",
                 key,
                 fix="declare at least one input under V and one output under D' (or Dprime)",
             )
-    return blocks
+    return blocks, position
+
+
+def _add(
+    block: Block,
+    blocks: list[Block],
+    position: dict[str, int],
+    symbols: Mapping[str, int],
+    path: str | None,
+) -> None:
+    """Append one block, checking that its name is new and its size's symbols declared."""
+    if block.name in position:
+        raise GraphValidationError(
+            f"name {quote(block.name)} is declared twice "
+            f"(first at line {blocks[position[block.name]].line})",
+            path=path,
+            line=block.line,
+            fix="give every node and block a unique name",
+        )
+    undeclared = sorted(block.size.names - symbols.keys())
+    if undeclared:
+        raise GraphValidationError(
+            f"unknown symbol {quote(undeclared[0])} in the size of {quote(block.name)} "
+            f"({block.size.text})",
+            path=path,
+            line=block.line,
+            fix=f"declare it with a default value under 'symbols:', "
+            f"e.g. symbols: {{{undeclared[0]}: 10}}",
+        )
+    position[block.name] = len(blocks)
+    blocks.append(block)
+
+
+def _add_all(nodes: list[Block], blocks: list[Block], position: dict[str, int]) -> bool:
+    """Append single nodes already checked by :func:`_plain_nodes` (their size is 1: no
+    symbol), unless a name is repeated: ``False`` then, nothing added (the careful path
+    names the repeat)."""
+    before, first = len(position), len(blocks)
+    names = [node.name for node in nodes]
+    position.update(zip(names, range(first, first + len(nodes)), strict=True))
+    if len(position) == before + len(nodes):
+        blocks.extend(nodes)
+        return True
+    position.clear()  # a repeated name overwrote an entry: back to the blocks so far
+    position.update(zip([block.name for block in blocks], range(len(blocks)), strict=True))
+    return False
+
+
+def _plain_nodes(section: Any, key: str, role: str, data: Any) -> list[Block] | None:
+    """A list of single-node names, checked all at once (a million names cost seconds one by
+    one): the blocks, or ``None`` for anything the careful path must look at (a mapping, a
+    name that is not a string, is not valid or not plain ASCII)."""
+    if not isinstance(section, list) or not section or set(map(type, section)) != {str}:
+        return None
+    joined = ",".join(section)
+    if (
+        joined.count(",") != len(section) - 1
+        or not joined.isascii()  # NFKC: checked name by name
+        or not joined.isprintable()
+        or _NOT_IN_NAME.search(joined)
+        or "" in section
+    ):
+        return None
+    lines = getattr(section, "lines", None)
+    if lines is None or len(lines) != len(section) or not all(lines):
+        lines = [line_of(section, i) or line_of(data, key) for i in range(len(section))]
+    one = parse_expression(1)
+    return list(map(Block, section, repeat(role), repeat(one), lines))
 
 
 def declared_symbols(data: Mapping[str, Any], fail: Any) -> dict[str, int]:

@@ -20,6 +20,7 @@ import numpy as np
 from graphcost.errors import GraphFileError, GraphValidationError
 from graphcost.files import read_text_file, shown_path
 from graphcost.graph.model import Block, Edges
+from graphcost.graph.nametable import NameTable, name_table
 from graphcost.graph.quoting import quote
 from graphcost.graph.signature import Pattern, read_kind
 
@@ -32,14 +33,15 @@ MAX_EDGE_FILE_BYTES = 1 << 30
 MAX_GENERAL_EDGE_FILE_BYTES = 64 << 20
 #: Characters of a plain edge file turned into node indices at once (bounds the strings alive).
 _CHUNK_CHARS = 1 << 22
+#: Edge files of fewer lines look their names up in the dict (a hash table is not worth it).
+_TABLE_EDGES = 1000
 #: What an edge file outside the graph file's folder shows of a line it cannot read.
 _NOT_QUOTED = "the line is not quoted: the edge file is outside the graph file's folder"
 #: Line starts that send an edge-file line to the careful path (blank, comment, indented).
 _SPECIAL_START = frozenset({"", "#", " ", "\t", "\f", "\v"})
-#: What sends an edge file to the general reader: a line that starts blank, indented or with
-#: '#', and any line break other than \n (str.splitlines honours them all). Substring tests
-#: are memchr-fast, unlike a multiline regular expression.
-_NOT_SIMPLE = ("\n\n", "\n ", "\n\t", "\n#", *"\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+#: The line breaks str.splitlines honours beyond the ASCII control characters: a file with
+#: one goes to the general reader.
+_OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
 def read_edge_file(
@@ -166,55 +168,78 @@ def _read_simple_edges(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """The common edge file, fast: exactly ``from,to`` on every line, an optional header.
 
-    Read a chunk of :data:`_CHUNK_CHARS` characters at a time, so that the names alive as
-    strings stay bounded whatever the file's size. Returns ``None`` (the general reader takes
-    over) on anything else: blank, comment or indented lines, ``\r`` or other line breaks, a
-    third column, or a name not found as is.
+    Read a chunk of :data:`_CHUNK_CHARS` characters at a time, so that the memory alive stays
+    bounded whatever the file's size; the names are looked up in a
+    :class:`~graphcost.graph.nametable.NameTable` straight from the chunk's bytes (or, for
+    names it does not take, split into strings and looked up in ``index``). Returns ``None``
+    (the general reader takes over) on anything else: blank, comment or indented lines,
+    ``\r`` or other line breaks, a third column, or a name not found as is.
     """
     end = len(text) - 1 if text.endswith("\n") else len(text)
-    if not end or text[0] in " \t#\n" or any(text.find(m, 0, end) >= 0 for m in _NOT_SIMPLE):
+    if not end:
         return None
     first_break = text.find("\n", 0, end)
     head = text[: first_break if first_break >= 0 else end].split(",")
     header = [f.strip() for f in head] in (["from", "to"], ["source", "target"])
     start = (first_break + 1 if first_break >= 0 else end) if header else 0
     count = text.count("\n", start, end) + 1 if start < end else 0
-    src = np.empty(count, dtype=np.int64)
-    dst = np.empty(count, dtype=np.int64)
+    ends = np.empty((2, count), dtype=np.int64)
+    table = name_table(index) if count > _TABLE_EDGES else None
     filled = 0
     while start < end:
         stop = text.find("\n", min(start + _CHUNK_CHARS, end), end)
         stop = end if stop < 0 else stop
-        chunk = text[start:stop]
-        if not _one_comma_per_line(chunk):
+        codes = _chunk_codes(text[start:stop], index, table)
+        if codes is None:
             return None
-        fields = chunk.replace("\n", ",").split(",")
-        del chunk
-        lines = len(fields) // 2
-        try:
-            src[filled : filled + lines] = np.fromiter(
-                map(index.__getitem__, fields[0::2]), np.int64, count=lines
-            )
-            dst[filled : filled + lines] = np.fromiter(
-                map(index.__getitem__, fields[1::2]), np.int64, count=lines
-            )
-        except KeyError:
-            return None
-        filled += lines
+        ends[:, filled : filled + codes.shape[1]] = codes
+        filled += codes.shape[1]
         start = stop + 1
     line_type = np.int32 if count + 2 < 2**31 else np.int64
     numbers = np.arange(1 + header, count + 1 + header, dtype=line_type)
-    return src, dst, np.zeros(count, dtype=bool), numbers
+    return ends[0], ends[1], np.zeros(count, dtype=bool), numbers
 
 
-def _one_comma_per_line(chunk: str) -> bool:
-    raw = np.frombuffer(chunk.encode("utf-8"), dtype=np.uint8)
+def _chunk_codes(chunk: str, index: dict[str, int], table: NameTable | None) -> np.ndarray | None:
+    """``(2, lines)`` node indices of a chunk of whole ``from,to`` lines, or ``None`` if a line
+    is not exactly that or names no declared node as is."""
+    data = chunk.encode("utf-8")
+    raw = np.frombuffer(data, dtype=np.uint8)
     breaks = np.flatnonzero(raw == ord("\n"))
     commas = np.flatnonzero(raw == ord(","))
-    if len(commas) != len(breaks) + 1:
-        return False
     # Exactly one comma per line: the k-th comma lies between the (k-1)-th and k-th break.
-    return bool(np.all(commas[:-1] < breaks) and np.all(commas[1:] > breaks))
+    if (
+        len(commas) != len(breaks) + 1
+        or np.any(commas[:-1] > breaks)
+        or np.any(commas[1:] < breaks)
+    ):
+        return None
+    line_starts = np.concatenate([[0], breaks + 1])
+    # No control character but \n (\r, tabs, \v, \f, \x1c-\x1e), no other line break,
+    # no line starting with a space or '#': those lines are the general reader's.
+    if np.count_nonzero(raw < 0x20) != len(breaks) or np.any(
+        (raw[line_starts] == ord(" ")) | (raw[line_starts] == ord("#"))
+    ):
+        return None
+    if not chunk.isascii() and any(mark in chunk for mark in _OTHER_BREAKS):
+        return None
+    if table is not None:
+        line_ends = np.append(breaks, len(data))
+        found = table.lookup(
+            data, np.concatenate([line_starts, commas + 1]), np.concatenate([commas, line_ends])
+        )
+        return None if found is None else found.reshape(2, -1)
+    del raw, data
+    fields = chunk.replace("\n", ",").split(",")
+    codes = np.empty((2, len(fields) // 2), dtype=np.int64)
+    try:
+        for column in (0, 1):
+            codes[column] = np.fromiter(
+                map(index.__getitem__, fields[column::2]), np.int64, count=codes.shape[1]
+            )
+    except KeyError:
+        return None
+    return codes
 
 
 def check_duplicates(edges: Edges, blocks: list[Block], path: str | None) -> None:

@@ -28,7 +28,7 @@ import numpy as np
 from graphcost.errors import GraphValidationError
 from graphcost.files import read_text_file, shown_path
 from graphcost.graph.dag import CycleFound, reach_counts, topological_levels
-from graphcost.graph.declarations import declared_blocks, declared_symbols
+from graphcost.graph.declarations import declared_blocks_and_index, declared_symbols
 from graphcost.graph.definition_edges import check_edges, edges_from_definitions
 from graphcost.graph.definitions import parse_definitions
 from graphcost.graph.edgefile import (
@@ -40,7 +40,7 @@ from graphcost.graph.edgefile import (
 from graphcost.graph.model import INPUT, OUTPUT, ROLE_CODE, Block, Edges, Graph
 from graphcost.graph.quoting import quote
 from graphcost.graph.signature import Pattern, read_kind
-from graphcost.graph.yamlfile import line_of, parse_yaml
+from graphcost.graph.yamlfile import gc_paused, line_of, parse_yaml
 
 #: Top-level keys of a graph file. Sections read by later stages are kept in ``Graph.extra``.
 CORE_SECTIONS = ("name", "description", "symbols", "V", "D", "D'", "Dprime", "E")
@@ -84,8 +84,9 @@ def load_graph(path: str | os.PathLike[str]) -> Graph:
         missing="no such file",
         missing_fix="check the path (graphcost examples lists the shipped graphs: example:NAME)",
     )
-    data = parse_yaml(text, shown)
-    return graph_from_dict(data, path=shown, default_name=Path(path).stem)
+    with gc_paused():  # a million node declarations are a million acyclic objects
+        data = parse_yaml(text, shown)
+        return graph_from_dict(data, path=shown, default_name=Path(path).stem)
 
 
 def graph_from_dict(
@@ -147,8 +148,7 @@ def graph_from_dict(
     if not isinstance(description, str):
         raise fail("'description' must be a string", "description")
     symbols = declared_symbols(data, fail)
-    blocks = declared_blocks(data, symbols, fail, path)
-    index = {block.name: i for i, block in enumerate(blocks)}
+    blocks, index = declared_blocks_and_index(data, symbols, fail, path)
     definitions = None
     if "g" in data:
         # g names each block's parents: E is derived from it, or checked against it.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,15 @@ _SCALAR_TAGS = {
 }
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG_FIX = "use plain strings, numbers and lists"
+#: A top-level line ``KEY: [names]`` this long is read without the composer (:func:`_long_lists`).
+LONG_LIST_CHARS = 10_000
+_LIST_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_']*): \[(.*)\][ \t]*")
+#: Names YAML reads as the strings they are, separated by ", ".
+_NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(?:, [A-Za-z_][A-Za-z0-9_.\-]*)*")
+#: ... except these words in any case (YAML 1.1 reads some of them as booleans or null).
+#: Characters that break lines for YAML or str.splitlines, but \n: line numbers could differ.
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+_RESERVED = re.compile(r"(?:^|, )(?:yes|no|true|false|on|off|null)(?=, |$)", re.IGNORECASE)
 
 
 class Located(dict):
@@ -51,7 +61,7 @@ def parse_yaml(text: str, path: str) -> Any:
     """
     # A big edge list composes into hundreds of thousands of node objects; the cyclic garbage
     # collector's repeated scans of them cost five times the parse. The trees hold no cycles.
-    with _gc_paused():
+    with gc_paused():
         try:
             return _parse_yaml(text, path)
         except RecursionError:
@@ -66,7 +76,9 @@ def _too_deep(path: str, line: int | None) -> GraphFileError:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: building a million acyclic objects (YAML nodes,
+    blocks) otherwise pays for its repeated scans of them, several times the work itself."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -77,6 +89,56 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _parse_yaml(text: str, path: str) -> Any:
+    long_lists = _long_lists(text)
+    if long_lists:
+        shortened = text.split("\n")
+        for number, (key, _) in long_lists.items():
+            shortened[number] = f"{key}: []"
+        node = _compose("\n".join(shortened), path)
+        found = _placeholders(node, long_lists)
+        if found is not None:  # each placeholder is the top-level list it stands for
+            return _plain(node, path, set(), found)
+    return _plain(_compose(text, path), path, set(), {})
+
+
+def _long_lists(text: str) -> dict[int, tuple[str, list[str]]]:
+    """The lines ``KEY: [name, name, ...]`` of :data:`LONG_LIST_CHARS` or more characters,
+    by 0-based line number, with their key and names: read here, not by the YAML composer
+    (a million names composed cost seconds). Only names YAML reads as the plain strings
+    they are (no quotes, no number, no true/false/null) qualify; anything else stays YAML's."""
+    if len(text) < LONG_LIST_CHARS or any(mark in text for mark in _OTHER_BREAKS):
+        return {}
+    found = {}
+    for number, line in enumerate(text.split("\n")):
+        if len(line) < LONG_LIST_CHARS:
+            continue
+        match = _LIST_LINE.fullmatch(line)
+        if match and _NAMES.fullmatch(match[2]) and not _RESERVED.search(match[2]):
+            found[number] = (match[1], match[2].split(", "))
+    return found
+
+
+def _placeholders(
+    node: yaml.Node | None, long_lists: dict[int, tuple[str, list[str]]]
+) -> dict[int, LocatedList] | None:
+    """The lists for the placeholders ``KEY: []``, by the id of their node, when each is the
+    value of its key in the top-level mapping on its own line (else ``None``: the text is read
+    whole)."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    found: dict[int, LocatedList] = {}
+    for key_node, value_node in node.value:
+        number = key_node.start_mark.line
+        if number in long_lists and key_node.value == long_lists[number][0]:
+            if not isinstance(value_node, yaml.SequenceNode) or value_node.value:
+                return None
+            items = LocatedList(long_lists[number][1])
+            items.lines = [number + 1] * len(items)
+            found[id(value_node)] = items
+    return found if len(found) == len(long_lists) else None
+
+
+def _compose(text: str, path: str) -> yaml.Node:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
@@ -95,10 +157,13 @@ def _parse_yaml(text: str, path: str) -> Any:
         raise GraphFileError(f"malformed YAML: {error}", path=path) from None
     if node is None:
         raise GraphFileError("the file is empty", path=path, fix="see the README for the format")
-    return _plain(node, path, set())
+    return node
 
 
-def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
+def _plain(node: yaml.Node, path: str, seen: set[int], read: dict[int, LocatedList]) -> Any:
+    """``node`` as plain values; ``read`` holds lists read already, by the id of their node."""
+    if id(node) in read:
+        return read[id(node)]
     line = node.start_mark.line + 1
     if isinstance(node, yaml.CollectionNode):
         # An alias is the same node object again. Reusing a list or mapping can expand
@@ -134,7 +199,7 @@ def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
             raise GraphFileError(
                 f"unsupported YAML tag {quote(node.tag)}", path=path, line=line, fix=_TAG_FIX
             )
-        items = LocatedList(_plain(item, path, seen) for item in node.value)
+        items = LocatedList(_plain(item, path, seen, read) for item in node.value)
         items.lines = [item.start_mark.line + 1 for item in node.value]
         return items
     if isinstance(node, yaml.MappingNode):
@@ -146,7 +211,7 @@ def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
         mapping.lines = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
-            key = _plain(key_node, path, seen)
+            key = _plain(key_node, path, seen, read)
             if isinstance(key, Located | LocatedList):
                 raise GraphFileError("a mapping key must be a scalar", path=path, line=key_line)
             key = str(key)
@@ -157,7 +222,7 @@ def _plain(node: yaml.Node, path: str, seen: set[int]) -> Any:
                     line=key_line,
                     fix="each key may appear once: merge or rename the entries",
                 )
-            mapping[key] = _plain(value_node, path, seen)
+            mapping[key] = _plain(value_node, path, seen, read)
             mapping.lines[key] = key_line
         return mapping
     raise GraphFileError("unsupported YAML node", path=path, line=line)  # aliases resolve
