@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,12 +122,20 @@ def _order(make: Callable[[Path], str]) -> Callable[[Path], list[str]]:
 
 def _socket(folder: Path) -> list[str]:
     server = socket.socket(socket.AF_UNIX)
-    server.bind(str(folder / "s.yaml"))  # kept bound while the case runs (closed at exit)
+    server.bind(str(folder / "s.yaml"))  # kept bound while the case runs
     _SOCKETS.append(server)
     return ["analyze", "s.yaml"]
 
 
 _SOCKETS: list[socket.socket] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _close_sockets() -> Iterator[None]:
+    """Close the sockets the cases bound once the module is done (no ResourceWarning)."""
+    yield
+    while _SOCKETS:
+        _SOCKETS.pop().close()
 
 
 def _loop(folder: Path) -> list[str]:
