@@ -234,7 +234,19 @@ def test_latex_text_escapes_specials() -> None:
     assert latex_text("a_b & 50% #1 {x} ~^ \\") == (
         r"a\_b \& 50\% \#1 \{x\} \textasciitilde{}\textasciicircum{} \textbackslash{}"
     )
-    assert latex_text("α — ab->a") == r"? --- ab$\to$a"
+    assert latex_text("α — ab->a") == r"$\alpha$ --- ab$\to$a"
+    assert latex_text("☃") == "?"  # no LaTeX for it in pdflatex's text mode
+
+
+def test_a_tikz_picture_of_greek_names_spells_them(runner, tmp_path) -> None:
+    graph = tmp_path / "greek.yaml"
+    graph.write_text("V: [x, α]\nD: [β]\nD': [y]\nE: [[x, β], [α, β], [β, y]]\n")
+    out = tmp_path / "greek.tex"
+    draw(runner, graph, out)
+    text = out.read_text()
+    assert text.isascii()
+    assert r"{$\alpha$};" in text
+    assert r"{$\beta$};" in text
 
 
 def test_text_to_stdout_and_forced_format(runner, tmp_path) -> None:

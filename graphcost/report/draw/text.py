@@ -23,6 +23,7 @@ from graphcost.report.draw.style import (
     STATE_LABEL,
     STATE_STYLE,
 )
+from graphcost.report.latex import latex_text as table_latex_text
 
 CLASS = ROLE_LABEL
 DOT_STYLE = {"full": "solid", "diag": "dashed", "pattern": "dotted"}
@@ -120,27 +121,17 @@ def mermaid(scene: Scene) -> str:
     return "\n".join([*lines, ""])
 
 
-_LATEX = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-    "%": r"\%", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}",
-}  # fmt: skip
-#: The non-ASCII characters graphcost's own titles use, in LaTeX (others become ``?``).
-_UNICODE = {"—": "---", "–": "--", "…": r"\ldots{}", "×": r"$\times$", "·": r"$\cdot$"}
-
-
 def latex_text(text: str) -> str:
-    r"""``text`` for LaTeX's text mode: specials escaped, ``->`` as an arrow, dashes as dashes,
-    other non-ASCII characters as ``?`` (pdflatex would stop at them).
+    r"""``text`` for LaTeX's text mode: ``->`` as an arrow, the rest as the tables' LaTeX
+    writes it (:func:`graphcost.report.latex.latex_text`: specials escaped, Greek letters and
+    graphcost's own symbols as commands, pure ASCII for pdflatex).
 
     >>> latex_text("W_1 [n] ab->a")
     'W\\_1 [n] ab$\\to$a'
+    >>> latex_text("α·β")
+    '$\\alpha$$\\cdot$$\\beta$'
     """
-    parts = text.split("->")
-    escaped = [
-        "".join(_LATEX.get(c, _UNICODE.get(c, c if c.isascii() else "?")) for c in p) for p in parts
-    ]
-    return r"$\to$".join(escaped)
+    return r"$\to$".join(table_latex_text(part) for part in text.split("->"))
 
 
 def _tikz_point(point: Point) -> str:
