@@ -27,6 +27,8 @@ from graphcost.numeric.evaluate import evaluate, local_jacobians
 from graphcost.numeric.propagation import backward, forward
 from tests.conftest import GRAPHS
 
+WIDE = {"COLUMNS": "200"}
+
 SEED_001 = GRAPHS / "mlp-relu-params.yaml"
 EXERCISE_4C = GRAPHS / "exercise-4c-theta.yaml"
 MLP = GRAPHS / "mlp-weights.yaml"
@@ -343,6 +345,40 @@ def test_jacobians_lists_the_weight_factors(runner) -> None:
     counted = count(load_graph(SEED_001))
     assert sum(f["forward_multiplications"] for f in factors) == counted.forward.multiplications
     assert sum(f["backward_multiplications"] for f in factors) == counted.backward.multiplications
+
+
+@pytest.mark.parametrize(
+    "wrt",
+    ["params", "x", "x,W_h1", "W_h2,b_h2", "W_y,b_y", "b_h1", "x,W_h1,b_h1,W_h2,b_h2,W_y,b_y"],
+)
+def test_jacobians_with_respect_to_some_inputs_add_up_to_analyze(runner, wrt: str) -> None:
+    # Two computations: the chain's factors (counted one by one on the graph --wrt keeps) and
+    # analyze's counts of that graph.
+    path = GRAPHS / "mlp-weights-small.yaml"
+    result = runner.invoke(cli, ["jacobians", str(path), "--wrt", wrt, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    factors = json.loads(result.output)["factors"]
+    names = "W_h1,b_h1,W_h2,b_h2,W_y,b_y" if wrt == "params" else wrt
+    counted = count(with_respect_to(load_graph(path), names.split(",")))
+    assert sum(f["forward_multiplications"] for f in factors) == counted.forward.multiplications
+    assert sum(f["backward_multiplications"] for f in factors) == counted.backward.multiplications
+    chosen = set(wrt.split(",")) if wrt != "params" else None
+    for f in factors:
+        source = f["factor"].split("/d")[1]
+        if chosen is not None and f["weight"] and source not in chosen:
+            assert f["constant"], f  # a weight not chosen carries no derivative
+
+
+def test_jacobians_with_respect_to_weights_only_shows_them(runner) -> None:
+    path = GRAPHS / "mlp-weights-small.yaml"
+    result = runner.invoke(cli, ["jacobians", str(path), "--wrt", "W_h2,b_h2"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("mlp-weights-small — ∂y/∂(W_h2, b_h2), with ∂y/∂x = ")
+    assert "with respect to W_h2, b_h2 only (--wrt)" in result.output
+    assert "│ ∂h1/∂x    │" in result.output
+    bad = runner.invoke(cli, ["jacobians", str(path), "--wrt", "nope"])
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("Error: --wrt: unknown input 'nope'")
 
 
 def test_single_node_weights_and_their_rules(runner) -> None:

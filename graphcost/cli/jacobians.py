@@ -9,7 +9,6 @@ import click
 from graphcost.cli.base import (
     ALL_FORMATS,
     cli,
-    load,
     output_options,
     parse_assignments,
     set_option,
@@ -23,9 +22,20 @@ if TYPE_CHECKING:
 
 @cli.command()
 @click.argument("file", metavar="FILE")
+@click.option(
+    "--wrt",
+    "wrt",
+    metavar="NAMES",
+    default=None,
+    help="Differentiate with respect to these inputs only (comma-separated; default: all), as "
+    "analyze --wrt: the factors and counts of the graph it differentiates. 'params' names the "
+    "weight and bias inputs of the layer ops.",
+)
 @set_option
 @output_options(*ALL_FORMATS)
-def jacobians(file: str, assignments: tuple[str, ...], fmt: str, output: str | None) -> None:
+def jacobians(
+    file: str, wrt: str | None, assignments: tuple[str, ...], fmt: str, output: str | None
+) -> None:
     """List the Jacobian factors of the layered graph FILE in order, with their shapes.
 
     As in seed 003 (problem 7.3), the factor ∂b/∂a has shape size(a) × size(b), so the chain
@@ -40,17 +50,26 @@ def jacobians(file: str, assignments: tuple[str, ...], fmt: str, output: str | N
       graphcost jacobians graphs/mlp-relu.yaml
       graphcost jacobians graphs/seed-002-network.yaml --format markdown
       graphcost jacobians graphs/exercise-4b.yaml --set n=300
+      graphcost jacobians graphs/mlp-weights-small.yaml --wrt W_y,b_y
     """
+    from graphcost.cli.sources import graph_from
     from graphcost.count.chain import jacobian_chain
+    from graphcost.graph.wrt import wrt_of
     from graphcost.report.render import emit
 
-    graph = load(file)
+    differentiated = graph_from(file, None, wrt)
+    record = wrt_of(differentiated)
+    graph = differentiated if record is None else record.primal
     values = parse_assignments(assignments)
-    emit(chain_report(graph, jacobian_chain(graph, values), values), fmt, output)
+    factors = jacobian_chain(graph, values, counted_on=differentiated)
+    emit(chain_report(graph, factors, values, record), fmt, output)
 
 
-def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) -> Report:
-    """The :class:`~graphcost.report.render.Report` of a Jacobian chain."""
+def chain_report(
+    graph: Graph, factors: list[Factor], values: dict[str, int], record: Any = None
+) -> Report:
+    """The :class:`~graphcost.report.render.Report` of a Jacobian chain (``record``: the
+    :class:`~graphcost.graph.wrt.WithRespectTo` of ``--wrt``, or None)."""
     from graphcost.report.render import Report, format_int
 
     rows: list[list[Any]] = []
@@ -63,6 +82,8 @@ def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) ->
         kind = f.pattern or ("diagonal" if f.diag else "dense")
         forward = format_int(f.forward_multiplications) if f.forward_multiplications else "copy"
         backward = format_int(f.backward_multiplications) if f.backward_multiplications else "copy"
+        if f.constant:
+            forward = backward = "constant"
         rows.append(
             [
                 str(i),
@@ -89,6 +110,7 @@ def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) ->
                 "backward_forms": f.backward_forms,
                 "backward_multiplications": f.backward_multiplications,
                 "weight": f.weight,
+                "constant": f.constant,
             }
         )
     total_forward = sum(f.forward_multiplications for f in factors)
@@ -99,7 +121,9 @@ def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) ->
     notes = []
     weights = [f for f in factors if f.weight]
     if weights:
-        inputs = ", ".join([first, *(f.denominator for f in weights)])
+        inputs = ", ".join(
+            [first, *(f.denominator for f in weights)] if record is None else record.independent
+        )
         chain = f"∂{last}/∂({inputs}), with ∂{last}/∂{first} = {chain}"
         notes.append(
             "a weight input W [n, m] enters its layer h beside the chain: ∂"
@@ -109,6 +133,11 @@ def chain_report(graph: Graph, factors: list[Factor], values: dict[str, int]) ->
         )
     else:
         chain = f"∂{last}/∂{first} = {chain}"
+    if record is not None:
+        notes.append(
+            f"with respect to {', '.join(record.independent)} only (--wrt): the other inputs are "
+            "constants, and a factor no chosen input reaches is not used (constant)"
+        )
     return Report(
         title=f"{graph.name} — {chain}" + (f" ({shown})" if shown else ""),
         columns=[

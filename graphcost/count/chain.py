@@ -46,6 +46,9 @@ class Factor:
         The product the forward recursion forms with this factor (∂b_k/∂b_0) and its cost.
     backward_forms, backward_multiplications
         The product the backward recursion forms with it (∂b_L/∂b_{k-1}) and its cost.
+    constant
+        Whether no chosen input reaches the factor (``--wrt``): no derivative flows through
+        it, and neither recursion uses it.
     """
 
     numerator: str
@@ -61,9 +64,12 @@ class Factor:
     backward_multiplications: int
     pattern: str = ""
     weight: bool = False
+    constant: bool = False
 
 
-def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> list[Factor]:
+def jacobian_chain(
+    graph: Graph, values: Mapping[str, int] | None = None, counted_on: Graph | None = None
+) -> list[Factor]:
     """The factors of a layered graph's Jacobian, from the input side to the output.
 
     Parameters
@@ -72,6 +78,10 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
         A layered graph (a chain of blocks).
     values
         Size symbol overrides.
+    counted_on
+        The part of ``graph`` that is differentiated (``--wrt``:
+        :func:`graphcost.graph.wrt.with_respect_to`), whose counts the factors then carry:
+        a factor whose edge carries no derivative of a chosen input costs nothing.
 
     Returns
     -------
@@ -92,28 +102,25 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
     """
     side = _weight_inputs(graph)
     chain = _chain(graph, values) if not side else _data_chain(graph, side)
-    shapes = graph.shapes(values)
     sizes = graph.sizes(values)
-    structure = block_structure(graph, sizes, shapes)
     edge_of = {
         (int(a), int(b)): e
         for e, (a, b) in enumerate(zip(graph.edges.src, graph.edges.dst, strict=True))
     }
     first, last = graph.blocks[chain[0]], graph.blocks[chain[-1]]
-    reached = _inputs_reaching(graph, chain, side)
+    chosen = None if counted_on is None else {b.name for b in counted_on.blocks}
+    reached = _inputs_reaching(graph, chain, side, chosen)
     steps = []
     for before, after in pairwise(chain):
         steps.append((before, after))
         steps += [(w, after) for w in side.get(after, ())]
+    cost = _costs(counted_on or graph, values)
     factors = []
     for before, after in steps:
         e = edge_of[(before, after)]
-        count = int(structure.edge_count[e])
-        # Elimination convention: a product with the unit seed of an input (forward) or an
-        # output (backward) is a copy.
-        forward = count * int(structure.anc[before]) if graph.blocks[before].role != INPUT else 0
-        backward = count * int(structure.desc[after]) if graph.blocks[after].role != OUTPUT else 0
         a, b = graph.blocks[before], graph.blocks[after]
+        forward, backward = cost.get((a.name, b.name), (0, 0))
+        constant = (a.name, b.name) not in cost
         factors.append(
             Factor(
                 numerator=b.name,
@@ -123,17 +130,41 @@ def jacobian_chain(graph: Graph, values: Mapping[str, int] | None = None) -> lis
                 rows_value=sizes[before],
                 columns_value=sizes[after],
                 diag=bool(graph.edges.diag[e]),
-                forward_forms=f"∂{b.name}/∂{first.name}: {first.shape_text}×{b.shape_text}"
+                forward_forms="—"
+                if constant
+                else f"∂{b.name}/∂{first.name}: {first.shape_text}×{b.shape_text}"
                 if not side
                 else f"∂{b.name}/∂({reached[after]})",
                 forward_multiplications=forward,
-                backward_forms=f"∂{last.name}/∂{a.name}: {a.shape_text}×{last.shape_text}",
+                backward_forms="—"
+                if constant
+                else f"∂{last.name}/∂{a.name}: {a.shape_text}×{last.shape_text}",
                 backward_multiplications=backward,
                 pattern=str((graph.edges.pattern or (None,) * (e + 1))[e] or ""),
                 weight=before not in chain,
+                constant=constant,
             )
         )
     return factors
+
+
+def _costs(
+    graph: Graph, values: Mapping[str, int] | None
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(source name, target name) of every edge → the multiplications the forward and the
+    backward recursion make with its factor. Elimination convention: a product with the unit
+    seed of an input (forward) or an output (backward) is a copy."""
+    structure = block_structure(graph, graph.sizes(values), graph.shapes(values))
+    blocks = graph.blocks
+    costs = {}
+    for e, (a, b) in enumerate(
+        zip(graph.edges.src.tolist(), graph.edges.dst.tolist(), strict=True)
+    ):
+        count = int(structure.edge_count[e])
+        forward = count * int(structure.anc[a]) if blocks[a].role != INPUT else 0
+        backward = count * int(structure.desc[b]) if blocks[b].role != OUTPUT else 0
+        costs[blocks[a].name, blocks[b].name] = (forward, backward)
+    return costs
 
 
 def _weight_inputs(graph: Graph) -> dict[int, tuple[int, ...]]:
@@ -146,13 +177,19 @@ def _weight_inputs(graph: Graph) -> dict[int, tuple[int, ...]]:
     return side
 
 
-def _inputs_reaching(graph: Graph, chain: list[int], side: Mapping[int, tuple[int, ...]]) -> dict:
-    """Per block of the chain, the names of the inputs it depends on (``x, W1, b1``)."""
+def _inputs_reaching(
+    graph: Graph,
+    chain: list[int],
+    side: Mapping[int, tuple[int, ...]],
+    chosen: set[str] | None = None,
+) -> dict:
+    """Per block of the chain, the names of the inputs it depends on (``x, W1, b1``): those in
+    ``chosen`` only, when given (the blocks ``--wrt`` keeps)."""
     names: list[str] = [graph.blocks[chain[0]].name]
     reached = {}
     for block in chain[1:]:
         names += [graph.blocks[w].name for w in side.get(block, ())]
-        reached[block] = ", ".join(names)
+        reached[block] = ", ".join(n for n in names if chosen is None or n in chosen)
     return reached
 
 
