@@ -21,8 +21,9 @@ import numpy as np
 _CHUNK_WORDS = 1 << 23
 #: A frontier narrower than this finishes :func:`topological_levels` sequentially.
 NARROW_FRONTIER = 48
-#: :func:`reach_counts` goes sequential when its levels hold fewer edges than this on average.
-NARROW_LEVEL_EDGES = 1024
+#: :func:`reach_counts` goes sequential when its levels hold fewer edges than this on average
+#: (a level costs four numpy calls, about as much as a couple of hundred edges in Python).
+NARROW_LEVEL_EDGES = 256
 
 
 class CycleFound(Exception):
@@ -206,29 +207,81 @@ def reach_counts(
         return _reach_sequentially(n, src, dst, level, seeds, seed_index, reverse)
     words = max(1, (int(seed_index.max(initial=0)) + 64) // 64)
     bits = np.zeros((n, words), dtype=np.uint64)
-    bits[seeds, seed_index // 64] |= np.left_shift(
-        np.uint64(1), (seed_index % 64).astype(np.uint64)
-    )
-    if len(src):
-        # Edges are grouped by the level of the vertex they update; that vertex is the key.
-        key, other = (src, dst) if reverse else (dst, src)
-        # By (level, key), one integer sort: rank the vertices by level, sort edges by rank.
-        by_level = np.argsort(-level if reverse else level, kind="stable")
-        rank = np.empty(n, dtype=np.int64)
-        rank[by_level] = np.arange(n)
-        order = np.argsort(rank[key], kind="stable")
-        key, other = key[order], other[order]
-        del order
-        key_level = level[key]
-        group_starts = _group_starts(key_level)
-        group_ends = np.append(group_starts[1:], len(key))
-        for start, end in zip(group_starts, group_ends, strict=True):
-            _or_into(bits, key[start:end], other[start:end], words)
+    word, bit = seed_index // 64, np.left_shift(np.uint64(1), (seed_index % 64).astype(np.uint64))
+    bits[seeds, word] |= bit
+    # Edges are grouped by the level of the vertex they update; that vertex is the key.
+    key, other = (src, dst) if reverse else (dst, src)
+    key, other = _from_plain_seeds(n, key, other, seeds, word, bit, bits)
+    if len(key):
+        _or_by_levels(n, key, other, level, reverse, bits)
     return np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
 
 
+def _from_plain_seeds(
+    n: int,
+    key: np.ndarray,
+    other: np.ndarray,
+    seeds: np.ndarray,
+    word: np.ndarray,
+    bit: np.ndarray,
+    bits: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """OR in the edges from a seed nothing updates (an input, going forward): its bitset is
+    its own bit from the start, so one scatter of single bits does for all of them, instead
+    of gathering whole rows level by level. Returns the other edges."""
+    plain = np.zeros(n, dtype=bool)
+    plain[seeds] = True
+    plain[key] = False  # updated along an edge: not final before its level
+    if len(seeds) != len(np.unique(seeds)):
+        return key, other
+    from_plain = plain[other]
+    if np.count_nonzero(from_plain) * 8 < len(other):  # too few to pay for the copies
+        return key, other
+    position = np.full(n, -1, dtype=np.int64)
+    position[seeds] = np.arange(len(seeds))
+    at = position[other[from_plain]]
+    np.bitwise_or.at(bits, (key[from_plain], word[at]), bit[at])
+    return key[~from_plain], other[~from_plain]
+
+
+def _or_by_levels(
+    n: int, key: np.ndarray, other: np.ndarray, level: np.ndarray, reverse: bool, bits: np.ndarray
+) -> None:
+    """``bits[k] |= bits[o]`` along the edges (k, o), one level of k at a time (earlier levels
+    first: their bitsets are final by then). A level costs four numpy calls however narrow."""
+    # By (level, key), one integer sort: rank the vertices by level, sort edges by rank.
+    by_level = np.argsort(-level if reverse else level, kind="stable")
+    rank = np.empty(n, dtype=key.dtype)
+    rank[by_level] = np.arange(n, dtype=key.dtype)
+    del by_level
+    order = np.argsort(rank[key], kind="stable")
+    key, other = key[order], other[order]
+    del order, rank
+    group_starts = _group_starts(key)  # one group of edges per updated vertex
+    group_keys = key[group_starts]
+    del key
+    level_starts = _group_starts(level[group_keys])  # groups of one level
+    edge_ends = np.append(group_starts[1:], len(other))
+    words = bits.shape[1]
+    flat = bits[:, 0] if words == 1 else bits
+    rows_per_chunk = max(1, _CHUNK_WORDS // words)
+    for first, last in zip(
+        level_starts.tolist(), [*level_starts[1:].tolist(), len(group_starts)], strict=True
+    ):
+        start, end = int(group_starts[first]), int(edge_ends[last - 1])
+        if (end - start) > rows_per_chunk:
+            lengths = edge_ends[first:last] - group_starts[first:last]
+            keys = np.repeat(group_keys[first:last], lengths)  # every edge's, for _or_into
+            _or_into(bits, keys, other[start:end], words)
+            continue
+        gathered = np.take(flat, other[start:end], axis=0)
+        reduced = np.bitwise_or.reduceat(gathered, group_starts[first:last] - start, axis=0)
+        flat[group_keys[first:last]] |= reduced
+
+
 def _or_into(bits: np.ndarray, key: np.ndarray, other: np.ndarray, words: int) -> None:
-    """``bits[k] |= OR of bits[o]`` for the edges (k, o) of one level, sorted by k."""
+    """``bits[k] |= OR of bits[o]`` for the edges (k, o) of one level, sorted by k, in chunks
+    of about :data:`_CHUNK_WORDS` words (a wide level gathers a row per edge)."""
     boundaries = _group_starts(key)
     rows_per_chunk = max(1, _CHUNK_WORDS // words)
     first = 0
@@ -240,7 +293,7 @@ def _or_into(bits: np.ndarray, key: np.ndarray, other: np.ndarray, words: int) -
         last = max(last, first + 1)
         edge_end = boundaries[last] if last < len(boundaries) else len(key)
         starts = boundaries[first:last] - edge_start
-        gathered = bits[other[edge_start:edge_end]]
+        gathered = np.take(bits, other[edge_start:edge_end], axis=0)
         reduced = np.bitwise_or.reduceat(gathered, starts, axis=0)
         targets = key[boundaries[first:last]]
         bits[targets] |= reduced
