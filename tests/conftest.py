@@ -34,6 +34,19 @@ BENCHMARK_NAMES = [
 ]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_plan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """graphcost's plan cache (``$XDG_CACHE_HOME/graphcost``) in a folder of this test run,
+    never the user's ``~/.cache``; subprocesses inherit it."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if saved is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
+
+
 @pytest.fixture
 def graphs_dir() -> Path:
     """The repository's graphs/ directory (example graphs that are also test data)."""
