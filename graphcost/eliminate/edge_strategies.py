@@ -12,10 +12,11 @@ definitions are ours, written out here:
 ``edge-fill-in``
     The step creating the fewest new edges; ties to fewer multiplications.
 ``edge-search``
-    The best of the above, of the vertex heuristics' orders expanded into edges, of *hybrids*
-    (the cheapest vertex heuristic's order for its first t vertices, then greedy
-    ``edge-markowitz``, every t) and of randomised greedy restarts (costs perturbed by noise);
-    ``seed``, ``iterations``, ``time_limit`` (default 10 s, half for hybrids).
+    The best of the above, of the vertex heuristics' orders expanded into edges, of the
+    vertex ``search``'s order, of *hybrids* (that order for its first t vertices, then greedy
+    ``edge-markowitz``, every t), of a local search that anneals single edge steps into that
+    order (:mod:`graphcost.eliminate.edge_local`) and of randomised greedy restarts (costs
+    perturbed by noise); ``seed``, ``iterations``, ``time_limit`` (default 10 s).
 ``edge-optimal``
     Exact for small graphs: Dijkstra over edge sets (:func:`shortest_sequence`), pruned by the
     best heuristic sequence; when the budget (``--time-limit``, 200,000 states) runs out, the
@@ -24,10 +25,13 @@ definitions are ours, written out here:
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
 
+import graphcost.eliminate.search  # noqa: F401  (registers the vertex search)
+from graphcost.eliminate.edge_local import improve_edges
 from graphcost.eliminate.edges import BACK, FRONT, EdgeEliminationState, EdgeStep
 from graphcost.eliminate.families import (
     FamilyOutcome,
@@ -133,22 +137,70 @@ def prefix_completions(
     return best
 
 
-@register_family("edge-search", description="randomised greedy edge restarts (seeded)")
+#: Shares of ``edge-search``'s time budget: the vertex ``search``, the prefix hybrids, the
+#: local search over edge tokens (the rest goes to randomised greedy restarts).
+VERTEX_SHARE, HYBRID_SHARE, LOCAL_SHARE = 0.3, 0.15, 0.45
+#: Randomised greedy restarts at most, with an iteration budget (each is a whole elimination).
+GREEDY_ROUNDS = 20
+
+
+def _better(state: EdgeEliminationState, best: EdgeEliminationState) -> bool:
+    return (state.multiplications, state.additions) < (best.multiplications, best.additions)
+
+
+def _replayed(problem: EliminationProblem, steps: list[EdgeStep]) -> EdgeEliminationState:
+    state = EdgeEliminationState(problem)
+    for step in steps:
+        state.apply(step)
+    return state
+
+
+def best_vertex_order(problem: EliminationProblem, options: StrategyOptions) -> list[int]:
+    """The vertex ``search``'s order (seeded; ``options`` give its budget), as indices."""
+    outcome = STRATEGIES["search"].function(problem, options)
+    return problem.resolve_order(getattr(outcome, "order", outcome))
+
+
+@register_family("edge-search", description="vertex search, then edge tokens annealed into it")
 def edge_search(problem: EliminationProblem, options: StrategyOptions) -> FamilyOutcome:
-    """Randomised greedy restarts, keeping the cheapest edge sequence."""
+    """The cheapest of the edge heuristics, the vertex ``search``'s order, its prefixes
+    completed greedily, the local search over edge tokens started from it
+    (:func:`graphcost.eliminate.edge_local.improve_edges`) and randomised greedy restarts.
+
+    With ``iterations`` (and no ``time_limit``) the vertex search and the local search each
+    get that many moves, every prefix is completed and at most :data:`GREEDY_ROUNDS` restarts
+    run, so the result depends only on the seed and the budget; otherwise the time limit
+    (default 10 s) is shared out by :data:`VERTEX_SHARE`, :data:`HYBRID_SHARE` and
+    :data:`LOCAL_SHARE`.
+    """
     best = best_heuristic(problem)
-    rng = random.Random(options.seed)
     budget = options.time_limit if options.time_limit else 10.0
-    vertex = min(vertex_orders_as_edges(problem), key=lambda s: s.multiplications)
-    order = [step.dst if step.direction == FRONT else step.src for step in vertex.steps]
-    order = list(dict.fromkeys(order))
-    hybrid = prefix_completions(problem, order, time.perf_counter() + budget / 2)
-    if (hybrid.multiplications, hybrid.additions) < (best.multiplications, best.additions):
+    by_moves = options.iterations is not None and options.time_limit is None
+    start = time.perf_counter()
+    vertex_options = StrategyOptions(
+        seed=options.seed,
+        iterations=options.iterations if by_moves else None,
+        time_limit=None if by_moves else budget * VERTEX_SHARE,
+    )
+    order = best_vertex_order(problem, vertex_options)
+    hybrid_deadline = math.inf if by_moves else time.perf_counter() + budget * HYBRID_SHARE
+    hybrid = prefix_completions(problem, order, hybrid_deadline)
+    if _better(hybrid, best):
         best = hybrid
-    iterations = options.iterations if options.iterations is not None else 200
-    deadline = time.perf_counter() + budget / 2
-    for round_ in range(iterations):
-        if time.perf_counter() > deadline:
+    _, steps = improve_edges(
+        problem,
+        order,
+        seed=options.seed,
+        iterations=options.iterations if by_moves else None,
+        time_limit=None if by_moves else budget * LOCAL_SHARE,
+    )
+    local = _replayed(problem, steps)
+    if _better(local, best):
+        best = local
+    rng = random.Random(options.seed)
+    deadline = start + budget
+    for round_ in range(min(options.iterations, GREEDY_ROUNDS) if by_moves else 200):
+        if not by_moves and time.perf_counter() > deadline:
             break
         noise = 0.5 + (round_ % 5) * 0.5
         weight = rng.choice((0.0, 0.5, 1.0))
@@ -159,7 +211,7 @@ def edge_search(problem: EliminationProblem, options: StrategyOptions) -> Family
             return (s.cost(e) + weight * s.fill_in(e) + noise * rng.random(),)
 
         state = greedy_edges(problem, key)
-        if (state.multiplications, state.additions) < (best.multiplications, best.additions):
+        if _better(state, best):
             best = state
     return FamilyOutcome("edge", tuple(best.steps))
 

@@ -10,7 +10,12 @@ c_ij, plus a source per input and a sink per output; a dual edge joins (i, j) to
    addition); otherwise a new vertex with those predecessors and successors is created
    (*fill-in*);
 2. removes the face (a, b);
-3. removes a if it has no successor left, and b if it has no predecessor left.
+3. removes a if it has no successor left, and b if it has no predecessor left;
+4. merges a (and b) with a live dual vertex that has exactly its predecessors and successors,
+   if there is one: from then on both partials multiply into the same products, so their sum
+   replaces them (one addition). This is Naumann's rule as implemented in ANGEL
+   (``face_elimination`` in ``eliminations.cpp``); without it a face sequence would pay twice
+   for what one merged vertex pays once.
 
 A partial that no input reaches, or that reaches no output, is removed from the start: its
 products would be wasted. (The vertex and edge engines count such products, as the backward
@@ -204,10 +209,25 @@ class FaceEliminationState:
             self._remove(a)
         if self.preds[b] is not None and not self.preds[b]:
             self._remove(b)
+        additions += self._merge_twin(a) + self._merge_twin(b)
         self.steps.append((a, b))
         self.multiplications += 1
         self.additions += additions
         return 1, additions
+
+    def _merge_twin(self, v: int) -> int:
+        """Merge into ``v`` a live dual vertex with exactly its predecessors and successors
+        (rule 4: their partials multiply into the same products from now on, so one sum
+        replaces both; one addition). Return the additions (0 or 1)."""
+        if self.preds[v] is None:
+            return 0
+        for w in self.by_ends[self.start[v], self.end[v]]:
+            if w != v and self.preds[w] == self.preds[v] and self.succs[w] == self.succs[v]:
+                if self.track:
+                    self.paths[v] = self.paths[v] | self.paths[w]
+                self._remove(w)
+                return 1
+        return 0
 
     def _remove(self, v: int) -> None:
         for p in self.preds[v]:  # type: ignore[union-attr]
