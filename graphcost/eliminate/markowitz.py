@@ -62,8 +62,8 @@ def markowitz_on_sets(
     >>> from graphcost.eliminate.problem import problem_from_edges
     >>> p = problem_from_edges([("x", "a"), ("x", "b"), ("a", "b"), ("b", "y"), ("a", "y")],
     ...     inputs=["x"], intermediates=["a", "b"], outputs=["y"])
-    >>> [p.names[v] for v in markowitz_on_sets(p)]
-    ['b', 'a']
+    >>> [p.names[v] for v in markowitz_on_sets(p)]  # both cost 1·2 first: a, earlier in D
+    ['a', 'b']
     """
     if problem.level != "node":
         return _block_level(problem)
