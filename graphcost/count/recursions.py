@@ -198,8 +198,14 @@ def structure_of(
     SizeError, GraphTooLargeError, UsageError
     """
     check_level(level)
-    shapes = graph.shapes(values)
-    sizes = [math.prod(shape) for shape in shapes]
+    if graph.is_node_level and not graph.is_shaped:
+        # Every shape is (1,): one shared tuple instead of a million (checks the values all
+        # the same: an unknown symbol in --set is still an error).
+        graph.symbol_values(values)
+        shapes, sizes = [(1,)] * len(graph.blocks), [1] * len(graph.blocks)
+    else:
+        shapes = graph.shapes(values)
+        sizes = [math.prod(shape) for shape in shapes]
     if level == "auto":
         big = graph.is_node_level and len(graph.blocks) > BLOCK_ENGINE_LIMIT
         level = "node" if big else "block"

@@ -9,11 +9,13 @@ the CPU seconds move less), and its ratio to a baseline of the same run:
     fresh process, beside ``python -c "import graphcost.cli"`` (the start-up floor);
 (b) the engine choice: sets against bit matrices, scoring the forward and backward orders and
     running Markowitz on sparse and dense random DAGs, and which one ``auto`` picks;
-(c) Markowitz on a random DAG of 10^5 nodes / 10^6 edges, beside the forward-order count;
 (d) a random DAG of 10^6 nodes / 10^7 edges from an edge file: load, counts, peak memory and
     bytes per edge.
 
-Nothing about time is asserted; counts are (against each other and the closed forms).
+Markowitz at 10^5 nodes (once case (c)) is tests/benchmarks/test_markowitz_scale.py. The
+targets are judged on CPU seconds (user + sys): on two cores shared by several processes the
+wall time measures the neighbours. Nothing about time is asserted; counts are (against each
+other and the closed forms).
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def test_exercise_4b_from_an_edge_file(tmp_path: Path) -> None:
         f"{floor_wall:.2f} s (CPU {floor_cpu:.2f} s); work above the floor: wall "
         f"{wall - floor_wall:.2f} s"
     )
-    verdict("≤ 0.8 s whole process", wall <= 0.8, f"wall {wall:.2f} s, CPU {cpu:.2f} s")
+    verdict("≤ 0.8 s whole process", cpu <= 0.8, f"CPU {cpu:.2f} s, wall {wall:.2f} s")
 
 
 # -- (b) the engine choice, measured ------------------------------------------------------
@@ -172,52 +174,6 @@ def test_engine_choice(case: str) -> None:
         )
 
 
-# -- (c) Markowitz at 10^5 nodes / 10^6 edges ----------------------------------------------
-
-_MARKOWITZ = textwrap.dedent(
-    """
-    import json, resource, sys, time
-    resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))  # fill-in must not eat the machine
-    from tests.benchmarks.test_node_scale import random_problem
-    from graphcost.eliminate.engine import eliminate
-    from graphcost.eliminate.registry import StrategyOptions
-    from graphcost.eliminate.heuristics import markowitz
-
-    problem = random_problem(100_000, 10, int(sys.argv[1]), 100)
-    start = time.process_time()
-    order = markowitz(problem, StrategyOptions(engine=sys.argv[2])).order
-    found = time.process_time()
-    cost = eliminate(problem, order, engine="sets").multiplications
-    scored = time.process_time()
-    forward = eliminate(problem, problem.topological_order(), engine="sets").multiplications
-    print(json.dumps({
-        "edges": problem.edge_count, "markowitz": found - start, "score": scored - found,
-        "forward_seconds": time.process_time() - scored, "cost": cost, "forward": forward,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
-    """
-)
-
-
-def test_markowitz_on_a_hundred_thousand_nodes() -> None:
-    window = 15  # local: with predecessors from 1,000 nodes back, the fill-in exceeds 20 GB
-    figures = {}
-    for engine in ("auto", "sets"):  # sets alone: the automatic choice before
-        _, _, out = run([sys.executable, "-c", _MARKOWITZ, str(window), engine])
-        figures[engine] = json.loads(out)
-    new, old = figures["auto"], figures["sets"]
-    assert new["cost"] == old["cost"]
-    print(
-        f"\n(c) random DAG 10^5 nodes / {new['edges']:,} edges (predecessors within {window}), "
-        f"{load()}: Markowitz CPU {new['markowitz']:.1f} s (sets alone: {old['markowitz']:.1f} s, "
-        f"x{old['markowitz'] / new['markowitz']:.1f}); scoring its order {new['score']:.1f} s, "
-        f"the forward order {new['forward_seconds']:.1f} s; cost {new['cost']:,} (forward "
-        f"{new['forward']:,}); peak RSS {new['peak_mb']:.0f} MB "
-        f"(sets alone {old['peak_mb']:.0f} MB)"
-    )
-    verdict("Markowitz ≤ 10 s", new["markowitz"] <= 10, f"CPU {new['markowitz']:.1f} s")
-
-
 # -- (d) 10^6 nodes / 10^7 edges: load and counts --------------------------------------------
 
 _COUNT = textwrap.dedent(
@@ -238,6 +194,11 @@ _COUNT = textwrap.dedent(
     loaded = time.process_time()
     resident = status("VmRSS:")
     load_peak = status("VmHWM:")
+    try:  # reset the high-water mark: the peak below is the counting's own
+        with open("/proc/self/clear_refs", "w") as stream:
+            stream.write("5")
+    except OSError:
+        pass
     result = count(graph, level="node")
     done = time.process_time()
     print(json.dumps({
