@@ -14,7 +14,7 @@ from graphcost.eliminate import groups as groups_module
 from graphcost.eliminate.bound import CutBound, lower_bound
 from graphcost.eliminate.exact import solve
 from graphcost.eliminate.groups import GroupBound, candidate_groups, root_table
-from graphcost.eliminate.kernels import BitKernel
+from graphcost.eliminate.kernels import BitKernel, order_cost
 from tests.test_exact import random_dag
 from tests.test_reductions import optima, plain_cost, plain_graph
 
@@ -102,13 +102,19 @@ def test_optimal_with_the_group_bound_still_searching_equals_the_plain_programme
     """Dense 10-intermediate DAGs where the start bounds leave a gap, so that A* runs with the
     (inconsistent) group bound and reopens states: its optimum is the plain programme's."""
     searched = 0
-    for seed in (402, 403, 410):
+    for seed in range(400, 460):
         problem, _ = random_dag(seed, 10, density=0.5)
-        result = solve(problem, time_limit=None)
+        topological = problem.topological_order()  # a quick upper bound: no search per seed
+        upper = (order_cost(BitKernel(problem), topological), topological)
+        result = solve(problem, upper=upper, time_limit=None)
+        if max(dict(result.bounds).values()) == result.cost:
+            continue  # proven by the start bounds alone (the other tests cover those)
         assert result.proven_optimal
         assert result.cost == optima(problem)[frozenset()]
-        searched += result.expanded > 0
-    assert searched == 3
+        searched += 1
+        if searched == 2:
+            break
+    assert searched == 2
 
 
 def test_the_greedy_packing_without_scipy_is_valid_and_weaker(monkeypatch) -> None:

@@ -104,6 +104,8 @@ class ExactResult:
     memory
         Peak estimated bytes of the states kept (:mod:`graphcost.eliminate.memory`; the
         memoised cuts, at most a quarter of the limit, not included).
+    bounds
+        The start bounds by name: ``min_cut`` and (when computed) ``groups``.
     """
 
     order: tuple[int, ...]
@@ -115,6 +117,7 @@ class ExactResult:
     mode: str = "best-first"
     seconds: float = 0.0
     memory: int = 0
+    bounds: tuple[tuple[str, int], ...] = ()
 
     def details(self, memory_limit: int) -> dict[str, object]:
         """The search statistics for the JSON report (states, states/second, memory, mode)."""
@@ -127,6 +130,7 @@ class ExactResult:
             "memory_bytes": self.memory,
             "memory_limit_bytes": memory_limit,
             "peak_resident_bytes": peak_resident_bytes(),
+            "start_bounds": dict(self.bounds),
         }
 
 
@@ -150,13 +154,11 @@ def solve(
     upper
         A known ``(cost, order)`` to beat; by default the best of the cheap strategies and a
         short seeded ``search``.
-    time_limit
-        Seconds before giving up the proof (``None``: no limit).
-    max_states
-        States stored before giving up the proof (``None``: no cap but the memory limit).
+    time_limit, max_states
+        Seconds, and states stored, before giving up the proof (``None``: no limit).
     memory_limit
-        Bytes the best-first search may hold (estimated); beyond them it continues depth
-        first (:mod:`graphcost.eliminate.deepening`). ``None``: a quarter of the RAM.
+        Bytes the best-first search may hold (estimated), then depth first
+        (:mod:`graphcost.eliminate.deepening`). ``None``: a quarter of the RAM.
     seed
         Seed of the upper-bound search.
     rules
@@ -219,20 +221,18 @@ def solve(
     if best_cost != order_cost(kernel, best_order):
         raise ValueError("the upper bound's cost does not match its order")
 
-    def finish(
-        bound: int, proven: bool, expanded: int, stopped: str | None, **more: Any
-    ) -> ExactResult:
-        seconds = time.perf_counter() - began
-        return ExactResult(
-            tuple(best_order), best_cost, bound, proven, expanded, stopped, seconds=seconds, **more
-        )
+    start = {"min_cut": root_bound}
+
+    def finish(bound: int, proven: bool, expanded: int, stopped: str | None, **more: Any):
+        more.update(seconds=time.perf_counter() - began, bounds=tuple(start.items()))
+        return ExactResult(tuple(best_order), best_cost, bound, proven, expanded, stopped, **more)
 
     full = (1 << count) - 1
     table = None
     if cuts is not None and groups and root_bound < best_cost:
         deadline = None if time_limit is None else began + GROUP_SHARE * time_limit
         table = root_table(problem, cuts, deadline=deadline)
-        root_bound = max(root_bound, table.bound)
+        root_bound = max(root_bound, start.setdefault("groups", table.bound))
         report_progress("optimal", best_cost, root_bound)
     if root_bound >= best_cost:
         return finish(best_cost, True, 0, None)

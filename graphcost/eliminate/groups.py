@@ -68,7 +68,7 @@ from graphcost.eliminate.bound import CutBound, vertex_cut
 from graphcost.eliminate.kernels import BitKernel
 
 #: Largest group solved exactly (2^size subsets, size·2^(size−1) floors each).
-MAX_GROUP = 9
+MAX_GROUP = 10
 #: Denominators of the LP's packing weights are limited to this before the exact check.
 DENOMINATOR = 10**6
 
@@ -178,20 +178,35 @@ class GroupBound:
 
 
 def candidate_groups(state: list[list[int]], alive: Iterable[int], max_size: int) -> list:
-    """Groups worth solving, smallest first: every edge between two alive intermediates, every
-    alive vertex with its alive successors, with its predecessors, with both, and the union of
-    two adjacent vertices' neighbourhoods; at most ``max_size`` vertices each."""
+    """Groups worth solving, smallest first, at most ``max_size`` vertices each.
+
+    Around every alive intermediate v (neighbours counted among the alive intermediates): v
+    with each successor, with its successors, its predecessors, both, the union with a
+    neighbour's neighbourhood; v with the successors of its successors (two levels down), the
+    predecessors of its predecessors (two levels up), both two-level trees with v's
+    neighbourhood; and every path v→u→w.
+    """
     alive = list(alive)
     live = sum(1 << v for v in alive)
     preds, succs = state
     found: set[tuple[int, ...]] = set()
     near = {v: (preds[v] | succs[v]) & live | 1 << v for v in alive}
     for v in alive:
-        for u in _members(succs[v] & live):
-            found.add(tuple(sorted((v, u))))
-        for around in (succs[v] & live | 1 << v, preds[v] & live | 1 << v, near[v]):
+        down, up = succs[v] & live, preds[v] & live
+        below, above = down, up
+        for u in _members(down):
+            below |= succs[u] & live
+            found.add((v, u) if v < u else (u, v))
+            for w in _members(succs[u] & live):
+                found.add(tuple(sorted((v, u, w))))
+        for u in _members(up):
+            above |= preds[u] & live
+        one = 1 << v
+        for around in (down | one, up | one, near[v], below | one, above | one):
             found.add(tuple(_members(around)))
-        for u in _members(near[v] & ~(1 << v)):
+        for around in (below | up | one, above | down | one):
+            found.add(tuple(_members(around)))
+        for u in _members(near[v] & ~one):
             found.add(tuple(_members(near[v] | near[u])))
     return sorted((g for g in found if 2 <= len(g) <= max_size), key=lambda g: (len(g), g))
 
