@@ -11,7 +11,9 @@ outputs last, each non-input with 10 distinct predecessors among the 15 nodes be
     written out below as it was) in the same run; the orders must be equal;
 (b) 10^6 nodes / 9,999,000 edges: building the problem, Markowitz, and scoring the forward,
     backward and Markowitz orders (elimination beyond the former 2,000,000-edge limit), with
-    peak RSS and bytes per edge.
+    peak RSS and bytes per edge;
+(c) the engine choice for Markowitz on the random DAGs of ``test_node_scale.py`` (b): ``auto``
+    against bit matrices from the start and (where it finishes in seconds) sets alone.
 
 Nothing about time is asserted; the orders and counts are (against each other).
 """
@@ -186,3 +188,46 @@ def test_markowitz_on_ten_million_edges() -> None:
         f"Markowitz {f['ours_cost']:,}; peak RSS {f['peak_mb']:,.0f} MB"
     )
     verdict("Markowitz ≤ 60 s", f["markowitz"] <= 60, f"CPU {f['markowitz']:.1f} s")
+
+
+#: Random DAGs of tests/benchmarks/test_node_scale.py (b): nodes, predecessors per node,
+#: window, inputs (= outputs); whether the set engine alone is timed too (slow on dense ones).
+ENGINE_CASES = {
+    "sparse: 10^4 nodes, 10 per node, window 15": ((10_000, 10, 15, 100), True),
+    "sparse: 10^4 nodes, 10 per node, window 200": ((10_000, 10, 200, 100), False),
+    "medium: 2,000 nodes, 50 per node, window 400": ((2_000, 50, 400, 50), True),
+    "dense: 3,000 nodes, 100 per node, window 1000": ((3_000, 100, 1000, 50), False),
+}
+
+
+@pytest.mark.parametrize("case", list(ENGINE_CASES))
+def test_markowitz_engine_choice(case: str) -> None:
+    """(c) ``auto`` (sets, then bit matrices when the cost model says so) against bit matrices
+    from the start (the previous choice from 2,000 to 20,000 vertices) and sets alone."""
+    import time
+
+    from graphcost.eliminate.heuristics import markowitz
+    from graphcost.eliminate.registry import StrategyOptions
+    from tests.benchmarks.test_node_scale import random_problem
+
+    arguments, sets_too = ENGINE_CASES[case]
+    problem = random_problem(*arguments)
+    seconds, orders = {}, {}
+    for engine in ("auto", "bits", "sets") if sets_too else ("auto", "bits"):
+        start = time.process_time()
+        orders[engine] = markowitz(problem, StrategyOptions(engine=engine)).order
+        seconds[engine] = time.process_time() - start
+    assert all(order == orders["auto"] for order in orders.values())
+    one, five, _ = os.getloadavg()
+    sets = f", sets alone {seconds['sets']:.2f} s" if sets_too else ""
+    print(
+        f"\n(c) {case} ({problem.edge_count:,} edges), load average {one:.1f} / {five:.1f}: "
+        f"Markowitz CPU auto {seconds['auto']:.2f} s, bits from the start {seconds['bits']:.2f} s "
+        f"(auto/bits {seconds['auto'] / seconds['bits']:.2f}){sets}"
+    )
+    fastest = min(seconds.values())
+    verdict(
+        "auto within 1.5× of the faster engine",
+        seconds["auto"] <= 1.5 * fastest,
+        f"auto / fastest {seconds['auto'] / fastest:.2f}",
+    )
