@@ -30,14 +30,16 @@ from graphcost.eliminate.problem import EliminationProblem
 _GONE: frozenset[int] = frozenset()
 #: Rebuild the heap from the current keys once it holds this many times the live ones.
 _BLOAT = 2
-#: The cost model of one greedy step (µs, fitted in ``tests/benchmarks/test_markowitz_scale.py``
-#: on random DAGs, 2 cores): on sets |preds|·|succs| insertions; on bit matrices numpy's fixed
-#: cost plus (|preds| + |succs|) rows of live/64 words.
+#: The cost model of one greedy step (µs, fitted by hand to per-step timings of both engines on
+#: the four random DAGs of ``tests/benchmarks/test_markowitz_scale.py`` (c), which checks the
+#: choice): on sets |preds|·|succs| insertions; on bit matrices numpy's fixed cost plus
+#: (|preds| + |succs|) rows of live/64 words.
 SET_INSERTION_US = 0.1
 BIT_STEP_US = 120.0
 BIT_WORD_US = 0.012
-#: Move to bit matrices once sets cost this many times the bit-matrix estimate (recent steps).
-SWITCH_RATIO = 2.0
+#: Move to bit matrices once sets cost this many times the bit-matrix estimate (recent steps;
+#: 2 was 1.75× slower than bits from the start on the medium DAG of (c), 1 within 1.25×).
+SWITCH_RATIO = 1.0
 
 
 def markowitz_on_sets(
@@ -139,7 +141,10 @@ def _node_level(
     current, stride, push, pop = keys.current, keys.stride, heapq.heappush, heapq.heappop
     order: list[int] = []
     alive = len(problem.names)
-    products = degree = 0.0  # moving averages of |preds|·|succs| and |preds| + |succs|
+    # Moving averages of |preds|·|succs| and |preds| + |succs|, from the graph's means.
+    spread = max(len(intermediates), 1)
+    products = sum(len(preds[v]) * len(succs[v]) for v in intermediates) / spread
+    degree = sum(len(preds[v]) + len(succs[v]) for v in intermediates) / spread
     # _Keys.pop, .update and .tidy written out: method calls were a fifth of the time.
     for _ in range(len(intermediates)):
         if alive <= switch_at and (always_switch or bits_are_cheaper(products, degree, alive)):
