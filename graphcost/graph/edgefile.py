@@ -32,7 +32,7 @@ MAX_EDGE_FILE_BYTES = 1 << 30
 #: whitespace): it holds every field as a string (~25 bytes of memory per byte).
 MAX_GENERAL_EDGE_FILE_BYTES = 64 << 20
 #: Characters of a plain edge file turned into node indices at once (bounds the strings alive).
-_CHUNK_CHARS = 1 << 22
+_CHUNK_CHARS = 1 << 20
 #: Edge files of fewer lines look their names up in the dict (a hash table is not worth it).
 _TABLE_EDGES = 1000
 #: What an edge file outside the graph file's folder shows of a line it cannot read.
