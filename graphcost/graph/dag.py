@@ -260,15 +260,15 @@ def _or_by_levels(
     rank_type = np.uint16 if n <= 1 << 16 else key.dtype
     rank = np.empty(n, dtype=rank_type)
     rank[by_level] = np.arange(n, dtype=rank_type)
+    other = other[np.argsort(rank[key], kind="stable")]
+    del rank
+    # One group of edges per updated vertex, in rank order: no sorted copy of the keys needed.
+    sizes = np.bincount(key, minlength=n)
+    group_keys = by_level[sizes[by_level] > 0]
     del by_level
-    order = np.argsort(rank[key], kind="stable")
-    key, other = key[order], other[order]
-    del order, rank
-    group_starts = _group_starts(key)  # one group of edges per updated vertex
-    group_keys = key[group_starts]
-    del key
+    edge_ends = np.cumsum(sizes[group_keys])
+    group_starts = edge_ends - sizes[group_keys]
     level_starts = _group_starts(level[group_keys])  # groups of one level
-    edge_ends = np.append(group_starts[1:], len(other))
     words = bits.shape[1]
     flat = bits[:, 0] if words == 1 else bits
     rows_per_chunk = max(1, _CHUNK_WORDS // words)
