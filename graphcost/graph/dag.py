@@ -5,8 +5,9 @@ vertices ``0..n-1``. A wide graph is handled one *level* (longest-path depth) pe
 so a million edges in a handful of levels cost a handful of numpy calls. A deep, narrow graph
 (a random DAG of 10^5 nodes can have 10^4 levels) would pay a numpy call's fixed cost per level
 instead; there both switch to one sequential pass over the edges (CSR slices, Python ints as
-bitsets), linear in the edges: whichever is cheaper for the graph at hand, never a loop whose
-number of numpy calls grows with the depth.
+bitsets), linear in the edges: whichever is cheaper for the graph at hand. :func:`reach_counts`
+stays with numpy down to 256 edges a level on average (four calls a level), and ORs the edges
+out of seeds nothing updates (the inputs) as single bits in one scatter.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ plain mappings, sequences and scalars of the core YAML types are accepted, so no
 construct an object, a list or mapping may not be aliased (no "billion laughs"), nesting too
 deep for the stack is one clean error, and duplicate keys are rejected instead of silently
 overwritten. Mappings come back as :class:`Located` and sequences as :class:`LocatedList`;
-:func:`line_of` finds the line of any entry for error messages.
+:func:`line_of` finds the line of any entry for error messages. A top-level line
+``KEY: [a, b, ...]`` of :data:`LONG_LIST_CHARS` or more plain names (a million node
+declarations) is split here instead of composed, with the same values and lines.
 """
 
 from __future__ import annotations
