@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import graphcost.eliminate.markowitz as markowitz_module
+import graphcost.eliminate.switching as switching
 from graphcost.eliminate.engine import eliminate
 from graphcost.eliminate.from_arrays import problem_from_arrays
-from graphcost.eliminate.markowitz import bits_are_cheaper, markowitz_on_bits, markowitz_on_sets
+from graphcost.eliminate.markowitz import markowitz_on_bits, markowitz_on_sets
 from graphcost.eliminate.node_adjacency import (
     adjacency,
     check_node_memory,
@@ -23,6 +24,7 @@ from graphcost.eliminate.node_adjacency import (
 from graphcost.eliminate.problem import problem_from_edges
 from graphcost.eliminate.registry import StrategyOptions
 from graphcost.eliminate.strategies import run_strategy
+from graphcost.eliminate.switching import bits_are_cheaper
 from graphcost.errors import GraphTooLargeError, UsageError
 
 
@@ -188,3 +190,28 @@ def test_node_memory_check_refuses_with_the_figures() -> None:
     assert "node-level elimination of 'g' (6,001 nodes, 8,001,000 edges)" in text
     assert "about 2.4 GiB before fill-in, and 2.4 GiB of memory is available" in text
     assert "drop --nodes" in text
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    nodes=st.integers(3, 30),
+    edges=st.integers(2, 120),
+    seed=st.integers(0, 10**6),
+    ratio=st.sampled_from([0.0, 0.05, 1.0]),
+)
+def test_scoring_that_moves_to_bit_matrices_midway_gives_the_same_count(
+    nodes: int, edges: int, seed: int, ratio: float
+) -> None:
+    # Ratio 0 moves to bit matrices at the first step, larger ratios later or never.
+    problem = random_problem(nodes, edges, seed)
+    order = list(problem.intermediates)
+    random.Random(seed).shuffle(order)
+    on_sets = eliminate(problem, order, engine="sets")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(switching, "SWITCH_RATIO", ratio)
+        automatic = eliminate(problem, order)
+    assert (automatic.multiplications, automatic.additions) == (
+        on_sets.multiplications,
+        on_sets.additions,
+    )
+    assert automatic.order == on_sets.order

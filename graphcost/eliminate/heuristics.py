@@ -70,7 +70,7 @@ def markowitz(problem: EliminationProblem, options: StrategyOptions) -> Strategy
     bit matrices it is a vectorised argmin. Under ``engine="auto"`` a node-level graph starts
     on sets and moves to bit matrices over the vertices still alive once they fit
     (:data:`BIT_MATRIX_MAX_NODES`) and the recent greedy steps, which fill the graph in, would
-    be cheaper there (:func:`~graphcost.eliminate.markowitz.bits_are_cheaper`: sets cost
+    be cheaper there (:func:`~graphcost.eliminate.switching.bits_are_cheaper`: sets cost
     |preds|·|succs| insertions a step). The order is the same on every path (tested).
     """
     _numeric(problem, "markowitz")

@@ -21,25 +21,20 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Set as AbstractSet
-from dataclasses import replace
 
 from graphcost.eliminate.engine import EliminationState
 from graphcost.eliminate.problem import EliminationProblem
+from graphcost.eliminate.switching import (
+    RECENT,
+    bits_are_cheaper,
+    initial_averages,
+    live_subproblem,
+)
 
 #: What an eliminated vertex's adjacency becomes (one shared object, not a set per vertex).
 _GONE: frozenset[int] = frozenset()
 #: Rebuild the heap from the current keys once it holds this many times the live ones.
 _BLOAT = 2
-#: The cost model of one greedy step (µs, fitted by hand to per-step timings of both engines on
-#: the four random DAGs of ``tests/benchmarks/test_markowitz_scale.py`` (c), which checks the
-#: choice): on sets |preds|·|succs| insertions; on bit matrices numpy's fixed cost plus
-#: (|preds| + |succs|) rows of live/64 words.
-SET_INSERTION_US = 0.1
-BIT_STEP_US = 120.0
-BIT_WORD_US = 0.012
-#: Move to bit matrices once sets cost this many times the bit-matrix estimate (recent steps;
-#: 2 was 1.75× slower than bits from the start on the medium DAG of (c), 1 within 1.25×).
-SWITCH_RATIO = 1.0
 
 
 def markowitz_on_sets(
@@ -54,8 +49,8 @@ def markowitz_on_sets(
     switch_at
         Node level: once at most this many vertices are alive (and some intermediates are
         left), finish on bit matrices over the live vertices (:mod:`.bitmatrix`) when the
-        recent steps say they are cheaper there (:func:`bits_are_cheaper`: the fill-in made
-        the graph dense); 0 never switches. The order is the same.
+        recent steps say they are cheaper (:func:`~.switching.bits_are_cheaper`: the fill-in
+        made the graph dense); 0 never switches. The order is the same.
     always_switch
         Switch as soon as ``switch_at`` vertices are alive, whatever the cost (for tests).
 
@@ -72,20 +67,6 @@ def markowitz_on_sets(
     preds: list[AbstractSet[int]] = list(problem.preds)  # sets once written to
     succs: list[AbstractSet[int]] = list(problem.succs)
     return _node_level(problem, preds, succs, switch_at, always_switch)
-
-
-def bits_are_cheaper(products: float, degree: float, alive: int) -> bool:
-    """Whether a greedy step with ``products`` = |preds|·|succs| and ``degree`` = |preds| +
-    |succs| (recent averages) would be :data:`SWITCH_RATIO` times cheaper on bit matrices of
-    ``alive`` vertices than on sets.
-
-    >>> bits_are_cheaper(products=400, degree=40, alive=20_000)  # sparse: stay on sets
-    False
-    >>> bits_are_cheaper(products=50_000, degree=500, alive=5_000)
-    True
-    """
-    on_bits = BIT_STEP_US + BIT_WORD_US * degree * (alive / 64)
-    return SET_INSERTION_US * products > SWITCH_RATIO * on_bits
 
 
 class _Keys:
@@ -142,9 +123,7 @@ def _node_level(
     order: list[int] = []
     alive = len(problem.names)
     # Moving averages of |preds|·|succs| and |preds| + |succs|, from the graph's means.
-    spread = max(len(intermediates), 1)
-    products = sum(len(preds[v]) * len(succs[v]) for v in intermediates) / spread
-    degree = sum(len(preds[v]) + len(succs[v]) for v in intermediates) / spread
+    products, degree = initial_averages(preds, succs, intermediates)
     # _Keys.pop, .update and .tidy written out: method calls were a fifth of the time.
     for _ in range(len(intermediates)):
         if alive <= switch_at and (always_switch or bits_are_cheaper(products, degree, alive)):
@@ -158,8 +137,8 @@ def _node_level(
         keys.live -= 1
         vertex = intermediates[rank]
         before, after = preds[vertex], succs[vertex]
-        products += (len(before) * len(after) - products) / 32
-        degree += (len(before) + len(after) - degree) / 32
+        products += (len(before) * len(after) - products) * RECENT
+        degree += (len(before) + len(after) - degree) * RECENT
         for p in before:
             out = succs[p]
             if out.__class__ is not set:  # still the problem's frozenset: copy on write
@@ -215,21 +194,8 @@ def _rest_on_bits(
     succs: list[AbstractSet[int]],
     done: list[int],
 ) -> list[int]:
-    """Markowitz on bit matrices over the vertices still alive (renumbered; the intermediates
-    keep their relative D order, so ties go the same way), in the original numbering."""
-    gone = set(done)
-    alive = [v for v in range(len(problem.names)) if v not in gone]
-    local = {v: i for i, v in enumerate(alive)}
-    rest = [v for v in problem.intermediates if v not in gone]
-    sub = replace(
-        problem,
-        names=[problem.names[v] for v in alive],
-        roles=[problem.roles[v] for v in alive],
-        sizes=[1] * len(alive),
-        intermediates=[local[v] for v in rest],
-        preds=tuple(frozenset(local[u] for u in preds[v]) for v in alive),
-        succs=tuple(frozenset(local[w] for w in succs[v]) for v in alive),
-    )
+    """Markowitz on bit matrices over the vertices still alive, in the original numbering."""
+    sub, alive = live_subproblem(problem, preds, succs, set(done))
     return [alive[v] for v in markowitz_on_bits(sub)]
 
 
