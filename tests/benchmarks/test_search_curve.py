@@ -2,12 +2,13 @@
 
 Run with ``python -m pytest -m benchmark -s tests/benchmarks/test_search_curve.py``.
 
-For each graph and each budget (1, 5, 20, 60 s; ``GRAPHCOST_CURVE_SECONDS=1,5`` to shorten)
-it runs annealing in reheated rounds (:func:`graphcost.eliminate.search.anneal_in_rounds`)
-and, in the same run, the search as shipped: one plain cooling over the same budget
-(:func:`graphcost.eliminate.search.anneal`), both from the same start and seed, one core. It prints the cost of each
-and the proven lower bound; the verdict says whether the longest budget found an order at
-least as cheap as the shortest, and whether rounds are at least as good as one cooling there.
+For each graph and each budget (1, 5, 20, 60 s; ``GRAPHCOST_CURVE_SECONDS=1,5`` to shorten) it
+runs annealing in reheated rounds (:func:`graphcost.eliminate.search.anneal_in_rounds`) and, in
+the same run, the search as shipped: one plain cooling over the same budget
+(:func:`graphcost.eliminate.search.anneal`), both from the same start and seed, one core. It
+prints the cost of each and the proven lower bound; the verdict says whether the longest budget
+found an order at least as cheap as the shortest, and whether rounds are at least as good as
+one cooling there.
 The tensor graphs are eliminated at block level (their search runs on block states, slower).
 """
 
