@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+import graphcost.eliminate.portfolio  # noqa: F401  (registers the family strategies)
 from graphcost.eliminate.edge_local import (
     BACK_EDGE,
     FRONT_EDGE,
@@ -17,7 +18,9 @@ from graphcost.eliminate.edge_local import (
 )
 from graphcost.eliminate.edges import BACK, FRONT, EdgeEliminationState, EdgeStep, eliminate_edges
 from graphcost.eliminate.engine import eliminate
+from graphcost.eliminate.families import run_family_strategy
 from graphcost.eliminate.problem import elimination_problem
+from graphcost.eliminate.registry import StrategyOptions
 from graphcost.graph.loader import load_graph
 from tests.conftest import BENCHMARKS, GRAPHS
 from tests.test_edge_elimination import brute_force_edges
@@ -119,3 +122,16 @@ def test_vertex_only_returns_a_vertex_order() -> None:
     assert len(order) == len(set(order))
     rest = [v for v in problem.intermediates if v not in order]  # isolated at their turn
     assert cost == eliminate(problem, order + rest).multiplications
+
+
+def test_edge_search_with_an_iteration_budget_is_reproducible() -> None:
+    problem = elimination_problem(load_graph(BENCHMARKS / "PropaneCombustion.yaml"))
+    runs = [
+        run_family_strategy(problem, "edge-search", StrategyOptions(seed=5, iterations=200))
+        for _ in range(2)
+    ]
+    assert runs[0].steps == runs[1].steps
+    assert runs[0].cost == eliminate_edges(problem, runs[0].steps)
+    witness = elimination_problem(load_graph(GRAPHS / "witness-edge.yaml"))
+    found = run_family_strategy(witness, "edge-search", StrategyOptions(iterations=200))
+    assert found.cost.multiplications == 6
