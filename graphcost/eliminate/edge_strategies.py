@@ -139,7 +139,7 @@ def prefix_completions(
 
 #: Shares of ``edge-search``'s time budget: the vertex ``search``, the prefix hybrids, the
 #: local search over edge tokens (the rest goes to randomised greedy restarts).
-VERTEX_SHARE, HYBRID_SHARE, LOCAL_SHARE = 0.3, 0.15, 0.45
+VERTEX_SHARE, HYBRID_SHARE, LOCAL_SHARE = 0.3, 0.05, 0.6
 #: Randomised greedy restarts at most, with an iteration budget (each is a whole elimination).
 GREEDY_ROUNDS = 20
 
