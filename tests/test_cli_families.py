@@ -184,7 +184,10 @@ def test_block_level_graph_is_refused_with_the_fix(runner: CliRunner, spec: str)
     assert "add --nodes" in result.stderr
     # The same graph with --nodes runs.
     assert (
-        runner.invoke(cli, ["analyze", EX4B, "--set", "n=3", "--nodes", "-s", spec]).exit_code == 0
+        runner.invoke(
+            cli, ["analyze", EX4B, "--set", "n=3", "--nodes", "-s", spec, "--iterations", "300"]
+        ).exit_code
+        == 0
     )
 
 

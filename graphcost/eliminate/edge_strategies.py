@@ -174,6 +174,8 @@ def edge_search(problem: EliminationProblem, options: StrategyOptions) -> Family
     :data:`LOCAL_SHARE`.
     """
     best = best_heuristic(problem)
+    if best.multiplications == 0:  # nothing to eliminate, or nothing it costs: no search
+        return FamilyOutcome("edge", tuple(best.steps))
     budget = options.time_limit if options.time_limit else 10.0
     by_moves = options.iterations is not None and options.time_limit is None
     start = time.perf_counter()
