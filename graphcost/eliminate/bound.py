@@ -155,10 +155,10 @@ class CutBound:
         self.ancestors = [0] * count
         self.descendants = [0] * count
         for v in order:
-            for u in _members(kernel.preds[v]):
+            for u in members(kernel.preds[v]):
                 self.ancestors[v] |= self.ancestors[u] | (1 << u)
         for v in reversed(order):
-            for w in _members(kernel.succs[v]):
+            for w in members(kernel.succs[v]):
                 self.descendants[v] |= self.descendants[w] | (1 << w)
         # Memo keys: (eliminated ancestors or descendants) << shift | tag, the tag j for κ_in
         # and count + j for κ_out.
@@ -213,14 +213,14 @@ def vertex_cut(toward: list[int], alive: int, ends: int, target: int) -> int:
         residual.setdefault(a, {})[b] = residual.get(a, {}).get(b, 0) + capacity
         residual.setdefault(b, {}).setdefault(a, 0)
 
-    for v in _members(alive):
+    for v in members(alive):
         arc(2 * v, 2 * v + 1, 1)
         if ends >> v & 1:
             arc(-1, 2 * v, big)
-        for u in _members(toward[v] & alive):
+        for u in members(toward[v] & alive):
             arc(2 * u + 1, 2 * v, big)
     sink = 2 * target
-    for u in _members(toward[target] & alive):
+    for u in members(toward[target] & alive):
         arc(2 * u + 1, sink, big)
     flow = 0
     while flow < limit:
@@ -246,7 +246,12 @@ def vertex_cut(toward: list[int], alive: int, ends: int, target: int) -> int:
     return flow
 
 
-def _members(mask: int) -> list[int]:
+def members(mask: int) -> list[int]:
+    """The positions of the set bits of ``mask``, lowest first (a set of vertices as a list).
+
+    >>> members(0b10110)
+    [1, 2, 4]
+    """
     found = []
     while mask:
         low = mask & -mask

@@ -64,7 +64,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from graphcost.eliminate.bound import CutBound, vertex_cut
+from graphcost.eliminate.bound import CutBound, members, vertex_cut
 from graphcost.eliminate.kernels import BitKernel
 
 #: Largest group solved exactly (2^size subsets, size·2^(size−1) floors each).
@@ -194,20 +194,20 @@ def candidate_groups(state: list[list[int]], alive: Iterable[int], max_size: int
     for v in alive:
         down, up = succs[v] & live, preds[v] & live
         below, above = down, up
-        for u in _members(down):
+        for u in members(down):
             below |= succs[u] & live
             found.add((v, u) if v < u else (u, v))
-            for w in _members(succs[u] & live):
+            for w in members(succs[u] & live):
                 found.add(tuple(sorted((v, u, w))))
-        for u in _members(up):
+        for u in members(up):
             above |= preds[u] & live
         one = 1 << v
         for around in (down | one, up | one, near[v], below | one, above | one):
-            found.add(tuple(_members(around)))
+            found.add(tuple(members(around)))
         for around in (below | up | one, above | down | one):
-            found.add(tuple(_members(around)))
-        for u in _members(near[v] & ~one):
-            found.add(tuple(_members(near[v] | near[u])))
+            found.add(tuple(members(around)))
+        for u in members(near[v] & ~one):
+            found.add(tuple(members(near[v] | near[u])))
     return sorted((g for g in found if 2 <= len(g) <= max_size), key=lambda g: (len(g), g))
 
 
@@ -261,7 +261,7 @@ def _packing(rows: list[tuple[int, int]], count: int) -> list[Fraction]:
         weights = _greedy_packing(rows, count)
     load = [Fraction(0)] * count
     for (mask, _), y in zip(rows, weights, strict=True):
-        for k in _members(mask):
+        for k in members(mask):
             load[k] += y
     most = max(load)
     return weights if most <= 1 else [y / most for y in weights]
@@ -273,7 +273,7 @@ def _lp_packing(rows: list[tuple[int, int]], count: int) -> list[Fraction]:
 
     matrix = np.zeros((count, len(rows)))
     for r, (mask, _) in enumerate(rows):
-        matrix[_members(mask), r] = 1.0
+        matrix[members(mask), r] = 1.0
     gains = np.array([-float(excess) for _, excess in rows])
     result = linprog(gains, A_ub=matrix, b_ub=np.ones(count), bounds=(0, 1), method="highs")
     if result.status != 0:
@@ -286,18 +286,9 @@ def _greedy_packing(rows: list[tuple[int, int]], count: int) -> list[Fraction]:
     weights = [Fraction(0)] * len(rows)
     by_gain = sorted(range(len(rows)), key=lambda r: -rows[r][1] / rows[r][0].bit_count())
     for r in by_gain:
-        slots = _members(rows[r][0])
+        slots = members(rows[r][0])
         y = min(room[k] for k in slots)
         weights[r] = y
         for k in slots:
             room[k] -= y
     return weights
-
-
-def _members(mask: int) -> list[int]:
-    found = []
-    while mask:
-        low = mask & -mask
-        mask ^= low
-        found.append(low.bit_length() - 1)
-    return found
