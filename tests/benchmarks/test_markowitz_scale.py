@@ -203,7 +203,8 @@ ENGINE_CASES = {
 @pytest.mark.parametrize("case", list(ENGINE_CASES))
 def test_markowitz_engine_choice(case: str) -> None:
     """(c) ``auto`` (sets, then bit matrices when the cost model says so) against bit matrices
-    from the start (the previous choice from 2,000 to 20,000 vertices) and sets alone."""
+    from the start (the previous choice from 2,000 to 20,000 vertices) and sets alone: CPU
+    seconds, best of three after a warm-up run."""
     import time
 
     from graphcost.eliminate.heuristics import markowitz
@@ -212,11 +213,16 @@ def test_markowitz_engine_choice(case: str) -> None:
 
     arguments, sets_too = ENGINE_CASES[case]
     problem = random_problem(*arguments)
-    seconds, orders = {}, {}
-    for engine in ("auto", "bits", "sets") if sets_too else ("auto", "bits"):
-        start = time.process_time()
-        orders[engine] = markowitz(problem, StrategyOptions(engine=engine)).order
-        seconds[engine] = time.process_time() - start
+    engines = ("auto", "bits", "sets") if sets_too else ("auto", "bits")
+    markowitz(problem, StrategyOptions(engine="sets"))  # warm-up: the first run paid for it
+    seconds: dict[str, float] = {}
+    orders = {}
+    for _ in range(3):  # best of three, the engines alternating, so that load hits all alike
+        for engine in engines:
+            start = time.process_time()
+            orders[engine] = markowitz(problem, StrategyOptions(engine=engine)).order
+            took = time.process_time() - start
+            seconds[engine] = min(took, seconds.get(engine, took))
     assert all(order == orders["auto"] for order in orders.values())
     one, five, _ = os.getloadavg()
     sets = f", sets alone {seconds['sets']:.2f} s" if sets_too else ""
