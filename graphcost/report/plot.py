@@ -48,13 +48,29 @@ def check_plot_path(path: str | os.PathLike[str]) -> str:
             fix="create it first, or give another path",
         )
     try:
-        import matplotlib  # noqa: F401
+        quiet_matplotlib()
     except ImportError:
         raise UsageError(
             "--plot needs matplotlib, which is not installed",
             fix="pip install '.[plot]' (from graphcost's folder; or pip install matplotlib)",
         ) from None
     return suffix
+
+
+def quiet_matplotlib() -> None:
+    """Import matplotlib with its own log warnings off: a font cache it cannot save (a full
+    disk, a read-only home) is its affair; graphcost reports only what concerns the user.
+
+    Raises
+    ------
+    ImportError
+        When matplotlib is not installed.
+    """
+    import logging
+
+    import matplotlib  # noqa: F401
+
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
 
 
 def plot_sweep(

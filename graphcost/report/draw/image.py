@@ -41,8 +41,10 @@ DPI, MAX_PIXELS = 110, 20_000
 
 def require_matplotlib() -> None:
     """Raise a :class:`UsageError` naming the extra when matplotlib is not installed."""
+    from graphcost.report.plot import quiet_matplotlib
+
     try:
-        import matplotlib  # noqa: F401
+        quiet_matplotlib()
     except ImportError:
         raise UsageError(
             "drawing SVG, PNG or PDF needs matplotlib, which is not installed",
