@@ -108,7 +108,8 @@ def test_never_worse_than_the_start_and_rescored_exactly(seed: int) -> None:
     cost, steps = improve_edges(problem, order, seed=seed, iterations=200)
     assert cost == eliminate_edges(problem, steps).multiplications
     assert cost <= eliminate(problem, order).multiplications
-    assert cost >= brute_force_edges(EdgeEliminationState(problem))
+    if len(problem.intermediates) <= 4:  # beyond, the brute force takes seconds per graph
+        assert cost >= brute_force_edges(EdgeEliminationState(problem))
 
 
 def test_vertex_only_returns_a_vertex_order() -> None:

@@ -185,7 +185,7 @@ FULL_DISK = [
     (["sweep", EX4B, "--over", "n=3:3000:3", "-f", "json"], "out.json"),
     (["sweep", EX4B, "--over", "n=3:1500:3", "-f", "table"], "out.txt"),
     (["analyze", EX4B, "-f", "json"], "out.json"),
-    (["analyze", EX4B, "-s", "all", "-f", "markdown"], "out.md"),
+    (["analyze", EX4B, "-s", "all", "--iterations", "300", "-f", "markdown"], "out.md"),
     (["show", EX4B, "--set", "n=30", "-f", "yaml"], "out.yaml"),
 ]
 
