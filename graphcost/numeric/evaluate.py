@@ -290,10 +290,10 @@ def _layer_factor(
 def _edge_list(model: NumericModel) -> list[tuple[int, int, bool, Definition, int]]:
     """Every edge as (src, dst, diag, definition of dst, src's place among its parents), in
     edge order; worked out once per model (``check`` asks for the factors at many points)."""
-    edges = model._plans.get("edges")
+    edges = model._structure.get("edges")
     if edges is None:
         graph = model.graph.edges
-        edges = model._plans["edges"] = []
+        edges = model._structure["edges"] = []
         triples = zip(graph.src.tolist(), graph.dst.tolist(), graph.diag.tolist(), strict=True)
         for src, dst, diag in triples:
             definition = model.definitions[dst]

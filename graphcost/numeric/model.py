@@ -56,7 +56,10 @@ class NumericModel:
     outputs: list[int]
     shapes: list[tuple[int, ...]] = field(default_factory=list)
     _kernels: dict[int, Any] = field(default_factory=dict, repr=False)
-    _plans: dict[Any, Any] = field(default_factory=dict, repr=False)
+    #: What the numeric passes work out once per model and reuse at every point: the edge
+    #: list with its definitions (evaluate, key "edges") and the recursions' plans
+    #: (propagation, keyed by mode, wrt and factor structure).
+    _structure: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def node_names(self, blocks: list[int]) -> list[str]:
         """Node names of ``blocks`` laid side by side (``x`` or ``x[0]``, ``x[1]``, ...; a

@@ -136,9 +136,9 @@ def _plan(
     """The recursion's plan (cached on the model: ``check`` and benchmarks run it per point)."""
     structure = tuple((f.src, f.dst, f.row, f.diag) for f in factors)
     key = (mode, None if wrt is None else tuple(wrt), structure)
-    plan = model._plans.get(key)
+    plan = model._structure.get(key)
     if plan is None:
-        plan = model._plans[key] = _make_plan(model, structure, mode, wrt)
+        plan = model._structure[key] = _make_plan(model, structure, mode, wrt)
     return plan
 
 

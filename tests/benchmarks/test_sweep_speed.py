@@ -26,6 +26,7 @@ import pytest
 
 from tests.benchmarks.conftest import verdict
 from tests.conftest import GRAPHS, ROOT
+from tests.test_sweep_cache import FLOORED  # sizes no polynomial expresses: compiled by sympy
 
 pytestmark = pytest.mark.benchmark
 
@@ -109,17 +110,6 @@ def test_sweep_against_the_plain_loop(tmp_path: Path, points: int) -> None:
         verdict("10^5 points at least level", mine <= base, f"×{base / mine:.2f} CPU")
     else:
         verdict("10^6 points ≥ 3× the loop", base >= 3 * mine, f"×{base / mine:.2f} CPU")
-
-
-#: Sizes that are no polynomials in the symbols: the counts are compiled with sympy.
-FLOORED = """\
-name: floored
-symbols: {n: 12, m: 4}
-V: {x: n}
-D: {h: n//2, g: n/m}
-D': {y: 1}
-E: [[x, h], [h, g], [g, y], [x, g]]
-"""
 
 
 def test_plan_cache_cold_and_warm(tmp_path: Path) -> None:
