@@ -178,8 +178,16 @@ def parse_specs(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
                 specs.extend(families)
             elif ":" in word:
                 current = [word]
-            else:
+            elif word in known:
                 specs.append(ALIASES.get(word, word))
+            else:
+                raise UsageError(
+                    f"unknown strategy {word!r}",
+                    fix=f"choose from: {', '.join(STRATEGIES)}, {', '.join(families)}, "
+                    f"all, {FAMILIES_WORD}; aliases: "
+                    + ", ".join(f"{a} (= {t})" for a, t in ALIASES.items())
+                    + "; or order:a,b,c / order:PATH",
+                )
         if current is not None:
             specs.append(",".join(current))
     return tuple(dict.fromkeys(specs)), everything

@@ -30,7 +30,8 @@ EX4B = str(GRAPHS / "exercise-4b.yaml")
         (["--layers", "n,n,1", "-s", "edge-optimal"], ["--set n=VALUE"]),
         ([EX4B, "--set", "n=3*10**9", "--nodes", "-s", "edge-markowitz"], ["too large"]),
         ([WITNESS, "-s", "edge-optimal", "--time-limit", "nan"], ["--time-limit"]),
-        ([WITNESS, "-s", "edge-bogus"], ["unknown strategy 'edge-bogus'"]),
+        ([WITNESS, "-s", "edge-bogus"], ["unknown strategy 'edge-bogus'", "edge-markowitz"]),
+        ([WITNESS, "-s", "forward,fce-optimal"], ["'fce-optimal'", "face-optimal", "portfolio"]),
         ([WITNESS, "-s", "families,"], ["empty strategy name"]),
     ],
 )
