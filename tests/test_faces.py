@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import graphcost.eliminate.portfolio  # noqa: F401  (registers the family strategies)
 from graphcost.eliminate.edges import EdgeEliminationState, vertex_order_as_edges
 from graphcost.eliminate.engine import eliminate
+from graphcost.eliminate.face_strategies import face_lower_bound
 from graphcost.eliminate.faces import (
     FaceEliminationState,
     edge_steps_as_faces,
@@ -143,3 +144,20 @@ def test_face_elimination_refuses_block_level_and_bad_faces() -> None:
         eliminate_faces(problem, [(0, 0)])
     with pytest.raises(UsageError, match="uneliminated"):
         eliminate_faces(problem, [])
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_the_face_lower_bound_is_consistent_and_below_brute_force(seed: int) -> None:
+    # Along a random face sequence: the bound never exceeds the fewest faces left (brute
+    # force) and drops by at most one per face (what keeps the A* search exact); 0 when done.
+    rng = random.Random(seed)
+    problem = random_problem(rng, intermediates=rng.randint(2, 4))
+    if sum(map(len, problem.succs)) > 12:  # brute force on denser graphs takes minutes
+        problem = random_problem(rng, intermediates=2)
+    state, memo = FaceEliminationState(problem, track_paths=True), {}
+    while not state.done:
+        bound = face_lower_bound(state)
+        assert bound <= brute_force_faces(state, memo) - state.multiplications
+        state.apply(rng.choice(list(state.options())))
+        assert bound <= 1 + face_lower_bound(state)
+    assert face_lower_bound(state) == 0

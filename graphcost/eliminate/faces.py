@@ -37,6 +37,7 @@ deterministically (:func:`eliminate_faces`). Node level only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from graphlib import TopologicalSorter
 from typing import Any
 
 from graphcost.eliminate.edges import FRONT, EdgeStep, require_node_level
@@ -58,10 +59,16 @@ class FaceEliminationState:
         Per dual vertex: ``"source"``, ``"sink"`` or ``"partial"``, and the graph vertices it
         joins (a source or sink has start = end = its input or output).
     preds, succs
-        The current dual adjacency (``None`` for a removed vertex).
+        The current dual adjacency as frozensets (``None`` for a removed vertex). A step
+        replaces the few sets it changes, so :meth:`copy` copies references only.
     paths
         With ``track_paths``: per dual vertex the set of graph paths its value sums (the
         identity that :meth:`key` needs); otherwise empty.
+    counts
+        Per dual vertex the number of graph paths its value sums.
+    pending
+        Per input-output pair with a path through an intermediate, how many of its paths no
+        partial joining the pair sums yet (pairs leave when that reaches 0).
     steps, multiplications, additions
         The faces eliminated so far and the running totals.
 
@@ -81,11 +88,12 @@ class FaceEliminationState:
         self.kind: list[str] = []
         self.start: list[int] = []
         self.end: list[int] = []
-        self.preds: list[set[int] | None] = []
-        self.succs: list[set[int] | None] = []
+        self.preds: list[frozenset[int] | None] = []
+        self.succs: list[frozenset[int] | None] = []
         self.paths: list[frozenset[tuple[int, ...]]] = []
+        self.counts: list[int] = []
         self.track = track_paths
-        self.by_ends: dict[tuple[int, int], set[int]] = {}
+        self.by_ends: dict[tuple[int, int], frozenset[int]] = {}
         self.steps: list[tuple[int, int]] = []
         self.multiplications = 0
         self.additions = 0
@@ -105,6 +113,7 @@ class FaceEliminationState:
             if problem.roles[j] == OUTPUT:
                 self._link(a, artificial[SINK, j])
         self._prune(list(edge_id.values()))
+        self.pending = _pending_pairs(problem)
 
     def _prune(self, candidates: list[int]) -> None:
         """Remove partials that no source or no sink reaches (their products are wasted)."""
@@ -116,33 +125,37 @@ class FaceEliminationState:
                 candidates.extend(self.preds[v] | self.succs[v])  # type: ignore[operator]
                 self._remove(v)
 
-    def _new(self, kind: str, start: int, end: int, paths: frozenset) -> int:
+    def _new(self, kind: str, start: int, end: int, paths: frozenset, count: int = 1) -> int:
         ident = len(self.kind)
         self.kind.append(kind)
         self.start.append(start)
         self.end.append(end)
-        self.preds.append(set())
-        self.succs.append(set())
+        self.preds.append(frozenset())
+        self.succs.append(frozenset())
+        self.counts.append(count)
         if self.track:
             self.paths.append(paths)
         if kind == PARTIAL:
-            self.by_ends.setdefault((start, end), set()).add(ident)
+            self.by_ends[start, end] = self.by_ends.get((start, end), frozenset()) | {ident}
         return ident
 
     def _link(self, a: int, b: int) -> None:
-        self.succs[a].add(b)  # type: ignore[union-attr]
-        self.preds[b].add(a)  # type: ignore[union-attr]
+        self.succs[a] = self.succs[a] | {b}  # type: ignore[operator]
+        self.preds[b] = self.preds[b] | {a}  # type: ignore[operator]
+
+    def _unlink(self, a: int, b: int) -> None:
+        self.succs[a] = self.succs[a] - {b}  # type: ignore[operator]
+        self.preds[b] = self.preds[b] - {a}  # type: ignore[operator]
 
     def copy(self) -> FaceEliminationState:
-        """An independent copy (for branching searches)."""
+        """An independent copy (for branching searches): the sets are immutable, so only the
+        lists and dicts holding them are copied."""
         twin = FaceEliminationState.__new__(FaceEliminationState)
         twin.__dict__.update(self.__dict__)
-        twin.kind, twin.start, twin.end = list(self.kind), list(self.start), list(self.end)
-        twin.preds = [None if p is None else set(p) for p in self.preds]
-        twin.succs = [None if s is None else set(s) for s in self.succs]
-        twin.paths = list(self.paths)
-        twin.by_ends = {ends: set(ids) for ends, ids in self.by_ends.items()}
-        twin.steps = list(self.steps)
+        for name in ("kind", "start", "end", "preds", "succs", "paths", "counts", "steps"):
+            setattr(twin, name, list(getattr(self, name)))
+        twin.by_ends = dict(self.by_ends)
+        twin.pending = dict(self.pending)
         return twin
 
     def options(self) -> Iterator[tuple[int, int]]:
@@ -192,8 +205,10 @@ class FaceEliminationState:
         paths = frozenset()
         if self.track:
             paths = frozenset(p + q[1:] for p in self.paths[a] for q in self.paths[b])
+        count = self.counts[a] * self.counts[b]
+        self._cover(self.start[a], self.end[b], count)
         if k is None:
-            k = self._new(PARTIAL, self.start[a], self.end[b], paths)
+            k = self._new(PARTIAL, self.start[a], self.end[b], paths, count)
             for p in self.preds[a]:  # type: ignore[union-attr]
                 self._link(p, k)
             for s in self.succs[b]:  # type: ignore[union-attr]
@@ -202,9 +217,9 @@ class FaceEliminationState:
         else:
             if self.track:
                 self.paths[k] = self.paths[k] | paths
+            self.counts[k] += count
             additions = 1
-        self.succs[a].discard(b)  # type: ignore[union-attr]
-        self.preds[b].discard(a)  # type: ignore[union-attr]
+        self._unlink(a, b)
         if not self.succs[a]:
             self._remove(a)
         if self.preds[b] is not None and not self.preds[b]:
@@ -225,17 +240,27 @@ class FaceEliminationState:
             if w != v and self.preds[w] == self.preds[v] and self.succs[w] == self.succs[v]:
                 if self.track:
                     self.paths[v] = self.paths[v] | self.paths[w]
+                self.counts[v] += self.counts[w]
                 self._remove(w)
                 return 1
         return 0
 
     def _remove(self, v: int) -> None:
         for p in self.preds[v]:  # type: ignore[union-attr]
-            self.succs[p].discard(v)  # type: ignore[union-attr]
+            self.succs[p] = self.succs[p] - {v}  # type: ignore[operator]
         for s in self.succs[v]:  # type: ignore[union-attr]
-            self.preds[s].discard(v)  # type: ignore[union-attr]
+            self.preds[s] = self.preds[s] - {v}  # type: ignore[operator]
         self.preds[v] = self.succs[v] = None
-        self.by_ends[self.start[v], self.end[v]].discard(v)
+        self.by_ends[self.start[v], self.end[v]] -= {v}
+
+    def _cover(self, start: int, end: int, count: int) -> None:
+        """Note that ``count`` more paths start -> end are now summed by one dual vertex."""
+        if (start, end) in self.pending:
+            left = self.pending[start, end] - count
+            if left:
+                self.pending[start, end] = left
+            else:
+                del self.pending[start, end]
 
     def key(self) -> frozenset[tuple[Any, Any]]:
         """The dual graph up to vertex ids (needs ``track_paths``): equal keys, equal futures."""
@@ -279,6 +304,24 @@ class FaceEliminationState:
         a, b = face
         names = self.problem.names
         return f"{names[self.start[a]]} -> {names[self.end[a]]} -> {names[self.end[b]]} (#{a} #{b})"
+
+
+def _pending_pairs(problem: EliminationProblem) -> dict[tuple[int, int], int]:
+    """Per input-output pair joined by a path through an intermediate: its number of paths
+    of length two or more (those no edge sums yet)."""
+    order = list(TopologicalSorter(dict(enumerate(problem.preds))).static_order())
+    pending = {}
+    for x, role in enumerate(problem.roles):
+        if role != INPUT:
+            continue
+        paths = dict.fromkeys(order, 0)  # paths from x, by end vertex
+        for v in order:
+            paths[v] = (v == x) + sum(paths[u] for u in problem.preds[v])
+        for y, role_y in enumerate(problem.roles):
+            long = paths[y] - (x in problem.preds[y]) if role_y == OUTPUT else 0
+            if long:
+                pending[x, y] = long
+    return pending
 
 
 def edge_steps_as_faces(

@@ -204,22 +204,29 @@ def shortest_sequence(
     upper: tuple[int, list[Any]],
     time_limit: float | None = None,
     max_states: int = 200_000,
+    bound: Callable[[Any], int] | None = None,
 ) -> SolveResult:
-    """The cheapest sequence of steps from ``start`` to a finished state (Dijkstra).
+    """The cheapest sequence of steps from ``start`` to a finished state (Dijkstra, or A*).
 
-    ``start`` is an elimination state with ``options()``, ``cost(step)``, ``apply(step)``,
-    ``copy()``, ``key()`` and ``done``; equal keys mean equal futures, so each key is expanded
-    once. ``upper`` = (cost, steps) of a known sequence: states at or above it are pruned, and
-    it is returned (not proven) when the time or state budget runs out.
+    ``start`` is an elimination state with ``options()``, ``apply(step)`` (returning the
+    step's multiplications first), ``copy()``, ``key()``, ``multiplications`` and ``done``;
+    equal keys mean equal futures, so each key is expanded once. ``upper`` = (cost, steps) of
+    a known sequence: states that cannot beat it are pruned, and it is returned (not proven)
+    when the time or state budget runs out. ``bound(state)``, if given, is a lower bound on a
+    state's remaining cost that drops by at most a step's cost along any step (consistent;
+    0 for a finished state): the search then orders states by cost + bound (A*) and stays
+    exact, as the first time a key comes off the heap it carries its cheapest cost.
     """
     best_cost, best_steps = upper
     deadline = None if time_limit is None else time.perf_counter() + time_limit
+    estimate = bound or (lambda state: 0)
     tie = itertools.count()
-    heap = [(0, next(tie), start)]
+    heap = [(estimate(start), 0, next(tie), start)]  # ties: the deeper state first
     settled: dict[Any, int] = {}
     while heap:
-        cost, _, state = heapq.heappop(heap)
-        if cost >= best_cost:
+        priority, depth, _, state = heapq.heappop(heap)
+        cost = -depth
+        if priority >= best_cost:
             return SolveResult(best_steps, best_cost, True, len(settled))
         if state.done:
             return SolveResult(list(state.steps), cost, True, len(settled))
@@ -231,10 +238,10 @@ def shortest_sequence(
             return SolveResult(best_steps, best_cost, False, len(settled))
         for step in list(state.options()):
             child = state.copy()
-            child.apply(step)
-            total = cost + (child.multiplications - state.multiplications)
-            if total < best_cost:
-                heapq.heappush(heap, (total, next(tie), child))
+            total = cost + child.apply(step)[0]
+            guess = total + estimate(child)
+            if guess < best_cost:
+                heapq.heappush(heap, (guess, -total, next(tie), child))
     return SolveResult(best_steps, best_cost, True, len(settled))
 
 
