@@ -35,6 +35,16 @@ BENCHMARK_NAMES = [
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _no_inherited_terminal_width() -> Iterator[None]:
+    """Tables are laid out in ``COLUMNS`` when it is set (report/terminal.py); the caller's
+    terminal width (or a test runner's worker setting it) must not change what the tests
+    read. Tests that need a width set it themselves."""
+    saved = {name: os.environ.pop(name) for name in ("COLUMNS", "LINES") if name in os.environ}
+    yield
+    os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _private_plan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """graphcost's plan cache (``$XDG_CACHE_HOME/graphcost``) in a folder of this test run,
     never the user's ``~/.cache``; subprocesses inherit it."""
