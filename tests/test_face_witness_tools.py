@@ -76,3 +76,12 @@ def test_a_face_sequence_below_the_edge_heuristic_gets_both_exact_optima(edges: 
     face = brute_force_faces(FaceEliminationState(p, track_paths=True))
     edge = brute_force_edges(EdgeEliminationState(p))
     assert face_below_edge(p) == (face, edge)
+
+
+def test_processes_sharing_a_class_search_each_graph_once() -> None:
+    shape = (1, 3, 2)
+    whole = [tuple(sorted(e)) for e in graphs(shape, random.Random(0))]
+    parts = [[tuple(sorted(e)) for e in graphs(shape, random.Random(0), (k, 3))] for k in range(3)]
+    assert len(whole) == len(set(whole)) > 100
+    assert sorted(whole) == sorted(e for part in parts for e in part)
+    assert all(parts)

@@ -2,7 +2,8 @@
 
 Run with ``python -m pytest -m benchmark -s tests/benchmarks/test_face_witness_search.py``
 (:data:`SECONDS_PER_CLASS` of CPU per class), or one class for longer with ``python -m
-tests.benchmarks.test_face_witness_search INPUTS INTERMEDIATES OUTPUTS SECONDS [SEED [STATES]]``.
+tests.benchmarks.test_face_witness_search INPUTS INTERMEDIATES OUTPUTS SECONDS [SEED [STATES
+[K/N]]]`` (K/N: the K-th of N processes sharing the class, K from 0).
 
 Per graph: the best edge heuristic (:func:`~graphcost.eliminate.edge_strategies.best_heuristic`)
 gives an edge sequence; a depth-first face search (:func:`faces_within`, pruned by
@@ -28,6 +29,7 @@ import itertools
 import random
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -121,8 +123,12 @@ def canonical(edges: list[Edge], shape: tuple[int, int, int]) -> tuple[Edge, ...
     return best  # type: ignore[return-value]
 
 
-def graphs(shape: tuple[int, int, int], rng: random.Random) -> Iterator[list[Edge]]:
-    """Every live graph of the class up to isomorphism when it is small, else random ones."""
+def graphs(
+    shape: tuple[int, int, int], rng: random.Random, part: tuple[int, int] = (0, 1)
+) -> Iterator[list[Edge]]:
+    """Every live graph of the class up to isomorphism when it is small, else random ones;
+    with ``part`` = (k, n), only the classes whose canonical form hashes to k modulo n (so n
+    processes share an enumeration, each class searched by one of them)."""
     possible, seen = slots(shape), set()
     if len(possible) <= EXHAUSTIVE_BITS:
         candidates: Iterator[list[Edge]] = (
@@ -139,7 +145,8 @@ def graphs(shape: tuple[int, int, int], rng: random.Random) -> Iterator[list[Edg
             form = canonical(edges, shape)
             if form not in seen:
                 seen.add(form)
-                yield edges
+                if zlib.crc32(repr(form).encode()) % part[1] == part[0]:
+                    yield edges
 
 
 def problem(edges: list[Edge], shape: tuple[int, int, int]) -> EliminationProblem:
@@ -221,11 +228,14 @@ def face_below_edge(p: EliminationProblem) -> tuple[int, int] | None:
     return budget, exact.cost
 
 
-def search(shape: tuple[int, int, int], seconds: float, seed: int = 0) -> Tally:
-    """Search one class for ``seconds`` of CPU time (or until it is enumerated)."""
+def search(
+    shape: tuple[int, int, int], seconds: float, seed: int = 0, part: tuple[int, int] = (0, 1)
+) -> Tally:
+    """Search one class for ``seconds`` of CPU time (or until it is enumerated); ``part`` as
+    in :func:`graphs`."""
     tally, rng = Tally(shape, complete=True), random.Random(seed)
     start = time.process_time()
-    for edges in graphs(shape, rng):
+    for edges in graphs(shape, rng, part):
         if time.process_time() - start > seconds:
             tally.complete = False
             break
@@ -256,4 +266,6 @@ if __name__ == "__main__":
     inputs, middle, outputs, budget, *rest = sys.argv[1:]
     if len(rest) > 1:
         FACE_STATES = int(rest[1])
-    print(search((int(inputs), int(middle), int(outputs)), float(budget), int(rest[0] or 0)).line())
+    share = tuple(int(v) for v in rest[2].split("/")) if len(rest) > 2 else (0, 1)
+    shape = (int(inputs), int(middle), int(outputs))
+    print(search(shape, float(budget), int(rest[0] if rest else 0), share).line())
