@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import graphcost.eliminate.portfolio  # noqa: F401  (registers the family strategies)
+from graphcost.eliminate.edge_strategies import edge_lower_bound
 from graphcost.eliminate.edges import (
     BACK,
     FRONT,
@@ -107,6 +108,22 @@ def test_edge_optimal_equals_brute_force_on_tiny_graphs(seed: int) -> None:
     assert result.family == "edge"
     assert result.cost.multiplications == brute_force_edges(EdgeEliminationState(problem))
     assert result.cost.multiplications <= brute_force_minimum(problem)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_edge_lower_bound_is_consistent_and_below_brute_force(seed: int) -> None:
+    # Along a random edge sequence: the bound never exceeds the cheapest completion (brute
+    # force), drops by at most the step's multiplications (what keeps edge-optimal's A*
+    # exact), and is 0 when done.
+    rng = random.Random(seed)
+    problem = random_problem(rng, intermediates=rng.randint(1, 4))
+    state, memo = EdgeEliminationState(problem), {}
+    while not state.done:
+        bound = edge_lower_bound(state)
+        assert bound <= brute_force_edges(state, memo) - state.multiplications
+        cost = state.apply(rng.choice(list(state.options())))[0]
+        assert bound <= cost + edge_lower_bound(state)
+    assert edge_lower_bound(state) == 0
 
 
 def witness() -> EliminationProblem:

@@ -8,11 +8,11 @@ import random
 
 import pytest
 
+from graphcost.eliminate.edge_strategies import edge_lower_bound
 from graphcost.eliminate.edges import EdgeEliminationState
 from graphcost.eliminate.faces import FaceEliminationState
 from graphcost.eliminate.families import shortest_sequence
 from tests.benchmarks.test_face_witness_search import (
-    edge_lower_bound,
     face_below_edge,
     faces_within,
     graphs,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import graphcost.eliminate.search  # noqa: F401  (registers the vertex search)
 from graphcost.eliminate.edge_local import improve_edges
@@ -39,8 +39,10 @@ from graphcost.eliminate.families import (
     shortest_sequence,
     solved_outcome,
 )
+from graphcost.eliminate.pairs import far_cover
 from graphcost.eliminate.problem import EliminationProblem
 from graphcost.eliminate.registry import STRATEGIES, StrategyOptions
+from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT
 
 Key = Callable[[EdgeEliminationState, EdgeStep], tuple]
 
@@ -218,13 +220,66 @@ def edge_search(problem: EliminationProblem, options: StrategyOptions) -> Family
     return FamilyOutcome("edge", tuple(best.steps))
 
 
+def edge_lower_bound(state: EdgeEliminationState) -> int:
+    """A lower bound on the multiplications still to come, consistent along edge steps.
+
+    It is :func:`~graphcost.eliminate.face_strategies.face_lower_bound` read on the edge
+    graph: an edge step of cost c is c faces, each taking at most one off the face bound,
+    so the bound drops by at most c. The larger of (1) the sum over intermediates j on an
+    input-output path of max(1, inputs before j, outputs after j, their product: the faces
+    joining them), and (2) the input-output pairs still joined by a path of two or more
+    edges, plus the fewest inputs and outputs touching every such pair that no x -> j -> y
+    joins (:func:`~graphcost.eliminate.pairs.far_cover`).
+
+    Examples
+    --------
+    >>> from graphcost.eliminate.problem import problem_from_edges
+    >>> p = problem_from_edges([("x", "a"), ("a", "b"), ("b", "y")], inputs=["x"],
+    ...     intermediates=["a", "b"], outputs=["y"])
+    >>> edge_lower_bound(EdgeEliminationState(p))  # one pair, far: two products
+    2
+    """
+    roles, preds, succs = state.problem.roles, state.preds, state.succs
+    inputs = [x for x, role in enumerate(roles) if role == INPUT]
+    reached = _closure(inputs, succs)
+    reaching = _closure([y for y, role in enumerate(roles) if role == OUTPUT], preds)
+    needed = 0
+    for j, role in enumerate(roles):
+        if role == INTERMEDIATE and j in reached and j in reaching:
+            xs = sum(roles[x] == INPUT for x in preds[j])
+            ys = sum(roles[y] == OUTPUT for y in succs[j])
+            needed += max(1, xs, ys, xs * ys)
+    pending, far = 0, {}
+    for x in inputs:
+        middle = [j for j in succs[x] if roles[j] == INTERMEDIATE]
+        near = set().union(*(succs[j] for j in middle))
+        ys = [y for y in _closure(near, succs) if roles[y] == OUTPUT]
+        pending += len(ys)
+        far[x] = [y for y in ys if y not in near]
+    return max(needed, pending + far_cover(far))
+
+
+def _closure(start: Iterable[int], step: list[set[int]]) -> set[int]:
+    """``start`` and every vertex reached from it along ``step``."""
+    seen = set(start)
+    stack = list(seen)
+    while stack:
+        for k in step[stack.pop()]:
+            if k not in seen:
+                seen.add(k)
+                stack.append(k)
+    return seen
+
+
 @register_family("edge-optimal", description="exact edge elimination for small graphs")
 def edge_optimal(problem: EliminationProblem, options: StrategyOptions) -> FamilyOutcome:
-    """The cheapest edge sequence by Dijkstra over edge sets (small graphs)."""
+    """The cheapest edge sequence by A* over edge sets (small graphs), guided by
+    :func:`edge_lower_bound`."""
     upper = best_heuristic(problem)
     result = shortest_sequence(
         EdgeEliminationState(problem),
         upper=(upper.multiplications, list(upper.steps)),
         time_limit=options.time_limit if options.time_limit is not None else 60.0,
+        bound=edge_lower_bound,
     )
     return solved_outcome("edge", result)

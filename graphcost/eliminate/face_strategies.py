@@ -30,6 +30,7 @@ from graphcost.eliminate.families import (
     shortest_sequence,
     solved_outcome,
 )
+from graphcost.eliminate.pairs import far_cover
 from graphcost.eliminate.problem import EliminationProblem
 from graphcost.eliminate.registry import StrategyOptions
 from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT
@@ -84,44 +85,64 @@ def face_lower_bound(state: FaceEliminationState) -> int:
     """A lower bound on the faces still to eliminate that drops by at most one per face (a
     *consistent* bound, so an A* search with it stays exact); 0 once done.
 
-    It is the larger of two counts. (1) The input-output pairs (x, y) some of whose paths
-    no (x, y) partial sums yet (:func:`_pending_pairs`): a face adds paths to the one
+    It is the larger of two counts. (1) The sum over intermediates j of the faces that j
+    still needs (:func:`_through`): every face passes through one j, and takes at most one
+    off j's count while leaving every other j's count as it was or higher. (2) The
+    input-output pairs (x, y) some of whose paths no (x, y) partial sums yet
+    (:func:`~graphcost.eliminate.faces._pending_pairs`), plus a minimum vertex cover of the
+    *far* ones among them (:mod:`graphcost.eliminate.pairs`). A face adds paths to the one
     partial start(a) -> end(b) only, and merges and removals move no path between pairs, so
-    a face completes at most one pair. (2) The sum over intermediates j of the faces that
-    j still needs (:func:`_needed_through`): every face passes through one j, and takes
-    at most one off j's count while leaving every other j's count as it was or higher.
+    a face completes at most one pair; it completes only pairs that are not far (a face
+    that completes one creates a source-to-sink partial, which brings no pair closer), and
+    a face that completes none shrinks the cover by at most one.
     """
-    roles = state.problem.roles
-    through = {end for (_, end), ids in state.by_ends.items() if ids}
-    needed = sum(_needed_through(state, j) for j in through if roles[j] == INTERMEDIATE)
-    return max(needed, len(state.pending))
+    needed, near = _through(state)
+    far: dict[int, list[int]] = {}
+    for x, y in state.pending:
+        if (x, y) not in near:
+            far.setdefault(x, []).append(y)
+    return max(needed, len(state.pending) + far_cover(far))
 
 
-def _needed_through(state: FaceEliminationState, j: int) -> int:
-    """Faces through j still needed: at least one (a partial ends at j); at least one per
-    input x with a partial x -> j, one per output y with a partial j -> y, and one per
-    such (x, y) joined by a face.
+def _through(state: FaceEliminationState) -> tuple[int, set[tuple[int, int]]]:
+    """(faces the intermediates still need, the *near* input-output pairs).
 
-    A partial x -> j from an input has only the source of x before it, so it never loses
-    its predecessors: it leaves only when its last face through j is taken, or by merging
-    into a twin, which also runs x -> j. Likewise j -> y into an output. A face through
-    j removes one face, so it settles at most one x, one y and one pair (x, y); faces
-    through other vertices add partials at j but remove none of these.
+    Per intermediate j with a partial ending at it: at least one face; at least one per
+    input x with a partial x -> j, one per output y with a partial j -> y, and one per such
+    (x, y) joined by a face. A partial x -> j from an input has only the source of x before
+    it, so it never loses its predecessors: it leaves only when its last face through j is
+    taken, or by merging into a twin, which also runs x -> j. Likewise j -> y into an
+    output. A face through j removes one face, so it settles at most one x, one y and one
+    pair (x, y); faces through other vertices add partials at j but remove none of these.
+
+    A pair (x, y) is near when a partial from x has a face into a partial into y: one face
+    can complete it now.
     """
-    roles, kind = state.problem.roles, state.kind
-    inputs, outputs, pairs = set(), set(), set()
-    for (start, end), ids in state.by_ends.items():
-        if end == j and ids and roles[start] == INPUT:
-            inputs.add(start)
+    roles, kind, end, succs = state.problem.roles, state.kind, state.end, state.succs
+    inputs: dict[int, set[int]] = {}
+    outputs: dict[int, set[int]] = {}
+    pairs: dict[int, set[tuple[int, int]]] = {}
+    for (i, j), ids in state.by_ends.items():
+        if not ids:
+            continue
+        inputs.setdefault(j, set())
+        if roles[i] == INPUT:
+            inputs[j].add(i)
+            joined = pairs.setdefault(j, set())
             for a in ids:
-                pairs.update(
-                    (start, state.end[b])
-                    for b in state.succs[a]  # type: ignore[union-attr]
-                    if kind[b] == PARTIAL and roles[state.end[b]] == OUTPUT
+                joined.update(
+                    (i, end[b])
+                    for b in succs[a]  # type: ignore[union-attr]
+                    if kind[b] == PARTIAL and roles[end[b]] == OUTPUT
                 )
-        elif start == j and ids and roles[end] == OUTPUT:
-            outputs.add(end)
-    return max(1, len(inputs), len(outputs), len(pairs))
+        if roles[j] == OUTPUT:
+            outputs.setdefault(i, set()).add(j)
+    needed = sum(
+        max(1, len(xs), len(outputs.get(j, ())), len(pairs.get(j, ())))
+        for j, xs in inputs.items()
+        if roles[j] == INTERMEDIATE
+    )
+    return needed, set().union(*pairs.values())
 
 
 @register_family("face-markowitz", description="face through the lowest dual Markowitz vertex")

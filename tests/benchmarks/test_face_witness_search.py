@@ -35,13 +35,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from graphcost.eliminate.edge_strategies import best_heuristic
+from graphcost.eliminate.edge_strategies import best_heuristic, edge_lower_bound
 from graphcost.eliminate.edges import EdgeEliminationState
 from graphcost.eliminate.face_strategies import face_lower_bound
 from graphcost.eliminate.faces import FaceEliminationState
 from graphcost.eliminate.families import shortest_sequence
 from graphcost.eliminate.problem import EliminationProblem, problem_from_edges
-from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT
 
 #: (inputs, intermediates, outputs) searched by the benchmark, smallest first.
 CLASSES = ((1, 4, 1), (1, 4, 2), (2, 4, 2), (1, 5, 1), (2, 5, 2))
@@ -153,32 +152,6 @@ def problem(edges: list[Edge], shape: tuple[int, int, int]) -> EliminationProble
     """The node-level problem of an edge list of the class."""
     xs, vs, ys = names(shape)
     return problem_from_edges(edges, inputs=xs, intermediates=vs, outputs=ys)
-
-
-def edge_lower_bound(state: EdgeEliminationState) -> int:
-    """:func:`face_lower_bound` for an edge state (an edge step of cost c is c faces, each
-    taking at most one off the bound, so it stays consistent): the input-output pairs still
-    joined by a path of two or more edges, or the sum over live intermediates j of
-    max(1, inputs before j, outputs after j, such input-output pairs around j)."""
-    roles, preds, succs = state.problem.roles, state.preds, state.succs
-    needed = 0
-    for j, role in enumerate(roles):
-        if role == INTERMEDIATE and preds[j] and succs[j]:
-            xs = sum(roles[x] == INPUT for x in preds[j])
-            ys = sum(roles[y] == OUTPUT for y in succs[j])
-            needed += max(1, xs, ys, xs * ys)
-    pending = 0
-    for x, role in enumerate(roles):
-        if role == INPUT:
-            far = set().union(*(succs[j] for j in succs[x]))  # two edges from x
-            stack = list(far)
-            while stack:
-                for k in succs[stack.pop()]:
-                    if k not in far:
-                        far.add(k)
-                        stack.append(k)
-            pending += sum(roles[y] == OUTPUT for y in far)
-    return max(needed, pending)
 
 
 def faces_within(state: FaceEliminationState, budget: int, failed: dict, work: list[int]) -> bool:
