@@ -58,6 +58,7 @@ def test_families_word_and_names_are_parsed() -> None:
         "edge-optimal",
         "face-markowitz",
         "face-fill-in",
+        "face-absorb",
         "face-optimal",
         "portfolio",
     ]
@@ -208,5 +209,5 @@ def test_save_order_refuses_family_strategies(runner: CliRunner, tmp_path) -> No
 
 def test_help_documents_families(runner: CliRunner) -> None:
     text = " ".join(runner.invoke(cli, ["analyze", "--help"]).stdout.split())
-    for fragment in ("edge-markowitz", "face-optimal", "portfolio", "families (all nine)"):
+    for fragment in ("edge-markowitz", "face-optimal", "portfolio", "families (all ten)"):
         assert fragment in text

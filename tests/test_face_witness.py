@@ -22,13 +22,11 @@ import graphcost.eliminate.portfolio  # noqa: F401  (registers the family strate
 from graphcost.eliminate.edge_strategies import edge_lower_bound
 from graphcost.eliminate.edges import EdgeEliminationState, eliminate_edges
 from graphcost.eliminate.engine import eliminate
-from graphcost.eliminate.face_strategies import face_lower_bound
+from graphcost.eliminate.face_strategies import face_lower_bound, faces_within
 from graphcost.eliminate.faces import FaceEliminationState, eliminate_faces
 from graphcost.eliminate.families import run_family_strategy
 from graphcost.eliminate.problem import EliminationProblem, elimination_problem
 from graphcost.graph.loader import load_graph
-from tests.benchmarks import test_face_witness_search as witness_search
-from tests.benchmarks.test_face_witness_search import faces_within
 from tests.conftest import GRAPHS
 from tests.test_edge_elimination import brute_force_edges
 
@@ -90,8 +88,17 @@ def test_the_edge_optimum_is_23_by_brute_force() -> None:
 
 
 @pytest.mark.slow
-def test_no_face_sequence_costs_21(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The bounded depth-first face search of the witness benchmark (tested against brute
-    # force on small graphs), pruned by face_lower_bound: about 100,000 expansions.
-    monkeypatch.setattr(witness_search, "FACE_STATES", 1_000_000)
-    assert not faces_within(FaceEliminationState(bat(), track_paths=True), 21, {}, [0])
+def test_no_face_sequence_costs_21() -> None:
+    # The bounded depth-first face search (tested against brute force on small graphs),
+    # pruned by face_lower_bound: about 100,000 dual graphs.
+    assert faces_within(FaceEliminationState(bat(), track_paths=True), 21, {}) is None
+
+
+def test_face_absorb_and_the_portfolio_find_22() -> None:
+    problem = bat()
+    absorb = run_family_strategy(problem, "face-absorb")
+    assert absorb.cost.multiplications == 22
+    assert eliminate_faces(problem, absorb.steps).multiplications == 22
+    portfolio = run_family_strategy(problem, "portfolio")
+    assert portfolio.cost.multiplications == 22
+    assert portfolio.details["winner"] == "face-absorb"

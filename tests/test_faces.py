@@ -124,7 +124,13 @@ def test_face_optimal_equals_brute_force_and_never_exceeds_edges(seed: int) -> N
 
 
 @pytest.mark.parametrize(
-    "name", ["face-markowitz", "face-fill-in", pytest.param("face-optimal", marks=pytest.mark.slow)]
+    "name",
+    [
+        "face-markowitz",
+        "face-fill-in",
+        "face-absorb",
+        pytest.param("face-optimal", marks=pytest.mark.slow),
+    ],
 )
 def test_every_face_strategy_finishes_the_elimination(name: str) -> None:
     rng = random.Random(11)

@@ -23,6 +23,7 @@ from markdown_it.common.utils import escapeHtml
 
 from graphcost.cli import cli
 from tests.conftest import GRAPHS, ROOT
+from tests.test_readme import readme_blocks
 
 #: The commands that print a report, in every format.
 REPORT_COMMANDS = ("analyze", "sweep", "show", "trace", "check", "jacobians")
@@ -31,10 +32,13 @@ _SKIP = ("-o", "--output", "--plot", "--jobs", "--scheduler", "--save-order", "o
 
 
 def readme_examples() -> list[list[str]]:
-    """The ``$ graphcost ...`` lines of the README that run on the shipped graphs alone."""
+    """The ``$ graphcost ...`` lines of the README that run on the shipped graphs alone (not
+    those of a block marked slow: ``tests/test_readme.py`` runs it with the slow cases)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    slow = {b.text.splitlines()[0] for b in readme_blocks(text) if b.note.startswith("<!-- slow:")}
     commands = []
-    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
-        if not line.startswith("$ graphcost "):
+    for line in text.splitlines():
+        if not line.startswith("$ graphcost ") or line in slow:
             continue
         words = shlex.split(line[2:], comments=True)[1:]
         if words[0] not in REPORT_COMMANDS:  # draw writes pictures, import writes graphs

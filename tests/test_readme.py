@@ -6,9 +6,10 @@ prints must be the lines below it, exactly. Its messages on stderr (warnings) ma
 or after them, as a terminal shows them. Tables are as wide as in a file or a pipe
 (``COLUMNS`` unset), which is how the README's outputs were made.
 
-A block that cannot be run here (it needs a cluster or a package the tests do not install,
-or it is slow) says so in the README with ``<!-- not run: reason -->`` on the line before it,
-and :data:`NOT_RUN` lists it, so that no block is skipped silently.
+A block that cannot be run here (it needs a cluster or a package the tests do not install)
+says so in the README with ``<!-- not run: reason -->`` on the line before it, and
+:data:`NOT_RUN` lists it, so that no block is skipped silently. A slow one is marked
+``<!-- slow: reason -->`` and runs with the slow cases (``-m slow``).
 
 A ```yaml block after ``<!-- file: PATH -->`` is that file: a shipped one (``graphs/…``) must
 be equal to it, any other is written into the scratch folder for the examples that read it.
@@ -138,7 +139,11 @@ def pictures(words: list[str]) -> list[str]:
 
 @pytest.mark.parametrize(
     "block",
-    [b for b in transcripts() if not b.note.startswith("<!-- not run")],
+    [
+        pytest.param(b, marks=pytest.mark.slow) if b.note.startswith("<!-- slow:") else b
+        for b in transcripts()
+        if not b.note.startswith("<!-- not run")
+    ],
     ids=lambda b: f"line{b.line}:{first_command(b)[2:60]}",
 )
 def test_readme_example_prints_what_the_readme_shows(

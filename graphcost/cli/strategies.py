@@ -345,8 +345,8 @@ def strategy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "Block graphs are eliminated block by block (--nodes: node by node). Edge and face "
             "elimination on single nodes (with --nodes on a block graph): edge-markowitz, "
             "edge-relative-markowitz, edge-fill-in, edge-search, edge-optimal, face-markowitz, "
-            "face-fill-in, face-optimal, portfolio (the best of the cheap vertex, edge and face "
-            "heuristics), or families (all nine); e.g. -s all,families.",
+            "face-fill-in, face-absorb, face-optimal, portfolio (the best of the cheap vertex, "
+            "edge and face heuristics), or families (all ten); e.g. -s all,families.",
         ),
         *SEARCH_BUDGET_OPTIONS,
         click.option(

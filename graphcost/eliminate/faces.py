@@ -27,8 +27,8 @@ to a sink and carries one Jacobian entry. Front-eliminating the edge (i, j) is e
 face ((i, j), (j, k)); back-eliminating it, every face ((h, i), (i, j)); so face sequences
 include every edge sequence and vertex order at the same cost (tested). Naumann shows they can
 be strictly cheaper, as a face need not multiply a partial into *all* the edges that an edge
-elimination would; no such graph has been found here yet (README, "Beyond vertex elimination",
-lists what was searched: ``tests/benchmarks/test_face_witness_search.py``).
+elimination would: ``graphs/witness-face.yaml`` costs 22 faces against 23 for the best edge
+sequence (README, "Beyond vertex elimination"; ``tests/test_face_witness.py``).
 
 A face step is the pair of dual-vertex ids (a, b); ids are given in creation order (the graph's
 edges first, in the order of :attr:`EliminationProblem.succs`), so a sequence replays

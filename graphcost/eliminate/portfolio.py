@@ -3,7 +3,7 @@
 Members (:data:`PORTFOLIO`): the vertex heuristics ``forward``, ``backward``, ``markowitz``
 (:mod:`graphcost.eliminate.heuristics`), the edge heuristics ``edge-markowitz``,
 ``edge-relative-markowitz``, ``edge-fill-in`` (:mod:`graphcost.eliminate.edge_strategies`) and
-the face heuristics ``face-markowitz``, ``face-fill-in``
+the face heuristics ``face-markowitz``, ``face-fill-in``, ``face-absorb``
 (:mod:`graphcost.eliminate.face_strategies`). Each is scored by its family's engine; the
 cheapest (fewest multiplications, then fewest additions, then the earliest member) wins, so the
 portfolio is never worse than any member. Node level only, as the edge and face families.
@@ -35,6 +35,7 @@ PORTFOLIO = (
     "edge-fill-in",
     "face-markowitz",
     "face-fill-in",
+    "face-absorb",
 )
 
 

@@ -37,7 +37,7 @@ import pytest
 
 from graphcost.eliminate.edge_strategies import best_heuristic, edge_lower_bound
 from graphcost.eliminate.edges import EdgeEliminationState
-from graphcost.eliminate.face_strategies import face_lower_bound
+from graphcost.eliminate.face_strategies import faces_within as bounded_faces
 from graphcost.eliminate.faces import FaceEliminationState
 from graphcost.eliminate.families import shortest_sequence
 from graphcost.eliminate.problem import EliminationProblem, problem_from_edges
@@ -155,27 +155,17 @@ def problem(edges: list[Edge], shape: tuple[int, int, int]) -> EliminationProble
 
 
 def faces_within(state: FaceEliminationState, budget: int, failed: dict, work: list[int]) -> bool:
-    """Whether faces costing at most ``budget`` finish ``state`` (depth-first, children with
-    the smallest :func:`face_lower_bound` first; ``failed`` remembers per dual graph a budget
-    that is too small, ``work`` counts expansions against :data:`FACE_STATES`)."""
-    if state.done:
-        return True
-    key = state.key()
-    if face_lower_bound(state) > budget or failed.get(key, 0) > budget:
-        return False
-    work[0] += 1
-    if work[0] > FACE_STATES:
-        raise TimeoutError
-    children = []
-    for face in list(state.options()):
-        child = state.copy()
-        child.apply(face)
-        children.append((face_lower_bound(child), len(children), child))
-    for bound, _, child in sorted(children, key=lambda c: c[:2]):
-        if bound < budget and faces_within(child, budget - 1, failed, work):
-            return True
-    failed[key] = budget + 1
-    return False
+    """Whether faces costing at most ``budget`` finish ``state``
+    (:func:`graphcost.eliminate.face_strategies.faces_within`; ``failed`` remembers per dual
+    graph a budget that is too small, ``work`` counts expansions against
+    :data:`FACE_STATES`)."""
+
+    def expand() -> None:
+        work[0] += 1
+        if work[0] > FACE_STATES:
+            raise TimeoutError
+
+    return bounded_faces(state, budget, failed, expand) is not None
 
 
 def face_below_edge(p: EliminationProblem) -> tuple[int, int] | None:
