@@ -96,13 +96,20 @@ for _name in KEYS:
     _greedy_strategy(_name)
 
 
+def heuristic_orders(problem: EliminationProblem) -> list[list[int]]:
+    """The cheap vertex heuristics' orders (forward, backward, Markowitz), as indices."""
+    return [
+        problem.resolve_order(STRATEGIES[name].function(problem, StrategyOptions()).order)
+        for name in ("forward", "backward", "markowitz")
+    ]
+
+
 def vertex_orders_as_edges(problem: EliminationProblem) -> list[EdgeEliminationState]:
-    """The cheap vertex heuristics' orders (forward, backward, Markowitz) as edge states."""
+    """The cheap vertex heuristics' orders (:func:`heuristic_orders`) as edge states."""
     states = []
-    for name in ("forward", "backward", "markowitz"):
-        order = STRATEGIES[name].function(problem, StrategyOptions()).order
+    for order in heuristic_orders(problem):
         state = EdgeEliminationState(problem)
-        for vertex in problem.resolve_order(order):
+        for vertex in order:
             for step in state.vertex_steps(vertex):
                 state.apply(step)
         states.append(state)

@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from graphcost.eliminate.edge_strategies import best_heuristic
+from graphcost.eliminate.edge_strategies import best_heuristic, heuristic_orders
 from graphcost.eliminate.edges import require_node_level
 from graphcost.eliminate.faces import PARTIAL, FaceEliminationState, edge_steps_as_faces
 from graphcost.eliminate.families import (
@@ -42,7 +42,7 @@ from graphcost.eliminate.families import (
 )
 from graphcost.eliminate.pairs import far_cover
 from graphcost.eliminate.problem import EliminationProblem
-from graphcost.eliminate.registry import STRATEGIES, StrategyOptions
+from graphcost.eliminate.registry import StrategyOptions
 from graphcost.graph.model import INPUT, INTERMEDIATE, OUTPUT
 
 Face = tuple[int, int]
@@ -184,10 +184,7 @@ def absorbed_first(problem: EliminationProblem, order: Iterable[int]) -> FaceEli
 
 def best_absorbed_first(problem: EliminationProblem) -> FaceEliminationState:
     """:func:`absorbed_first` in the cheapest of the forward, backward and Markowitz orders."""
-    states = []
-    for name in ("forward", "backward", "markowitz"):
-        order = STRATEGIES[name].function(problem, StrategyOptions()).order
-        states.append(absorbed_first(problem, problem.resolve_order(order)))
+    states = [absorbed_first(problem, order) for order in heuristic_orders(problem)]
     return min(states, key=lambda s: (s.multiplications, s.additions))
 
 
